@@ -1,0 +1,1 @@
+//! CJK n-gram tokens (being written).

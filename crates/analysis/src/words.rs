@@ -1,0 +1,1 @@
+//! Jieba word tokens (being written).

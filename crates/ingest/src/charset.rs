@@ -1,0 +1,1 @@
+//! Charset detection and decoding (being written).
