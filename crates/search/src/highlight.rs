@@ -1,0 +1,258 @@
+//! Highlights on the original text.
+//!
+//! Matching runs on the normalised text (so a simplified query marks a traditional title, and
+//! `〔2017〕` marks `[2017]`), and the normalisation map carries each match back to the original
+//! bytes. Overlapping candidates resolve to the longest match starting first. Output is HTML-
+//! escaped original text whose only tags are the `<mark>` we add, and fragments are cut from the
+//! original without inserting anything, so no spaces appear inside Chinese.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use gongkai_analysis::normalize_with_map;
+use serde::Serialize;
+
+/// Characters of context on each side of a body fragment's first match.
+const FRAGMENT_CHARS: usize = 60;
+/// Most body fragments per hit.
+const MAX_FRAGMENTS: usize = 3;
+/// Most match offsets reported per field.
+const MAX_OFFSETS: usize = 100;
+
+/// Highlights of one hit.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Highlights {
+    /// The title, escaped, matches in `<mark>`.
+    pub title: String,
+    /// Body fragments around matches (or the opening of the body when nothing matched).
+    pub body: Vec<String>,
+    /// Match spans as character offsets `[start, end)` into the original title and body, for
+    /// clients that render themselves.
+    pub offsets: Offsets,
+}
+
+/// Character offsets of matches.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Offsets {
+    /// In the title.
+    pub title: Vec<[usize; 2]>,
+    /// In the body.
+    pub body: Vec<[usize; 2]>,
+}
+
+/// Finds the query's words and phrases in texts.
+#[derive(Debug)]
+pub struct Highlighter {
+    matcher: Option<AhoCorasick>,
+}
+
+impl Highlighter {
+    /// A highlighter for these normalised needles. Single characters are marked only when the
+    /// query was a single character: otherwise they are noise (令, 第, 号).
+    pub fn new(needles: &[String]) -> Highlighter {
+        let mut patterns: Vec<&str> = needles
+            .iter()
+            .map(|s| s.as_str())
+            .filter(|s| !s.trim().is_empty())
+            .collect();
+        if patterns.iter().any(|p| p.chars().count() > 1) {
+            patterns.retain(|p| p.chars().count() > 1);
+        }
+        patterns.sort_unstable();
+        patterns.dedup();
+        let matcher = if patterns.is_empty() {
+            None
+        } else {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&patterns)
+                .ok()
+        };
+        Highlighter { matcher }
+    }
+
+    /// Byte ranges of matches in `original`, in order, non-overlapping.
+    fn matches(&self, original: &str) -> Vec<(usize, usize)> {
+        let Some(matcher) = &self.matcher else {
+            return Vec::new();
+        };
+        let normalized = normalize_with_map(original);
+        matcher
+            .find_iter(&normalized.text)
+            .map(|m| normalized.original_range(m.start(), m.end()))
+            .filter(|(a, b)| a < b)
+            .collect()
+    }
+
+    /// Highlights a title and a body.
+    pub fn highlight(&self, title: &str, body: &str) -> Highlights {
+        let title_matches = self.matches(title);
+        let body_matches = self.matches(body);
+        Highlights {
+            title: mark(title, &title_matches),
+            body: fragments(body, &body_matches),
+            offsets: Offsets {
+                title: char_offsets(title, &title_matches),
+                body: char_offsets(body, &body_matches),
+            },
+        }
+    }
+}
+
+fn char_offsets(text: &str, matches: &[(usize, usize)]) -> Vec<[usize; 2]> {
+    let mut out = Vec::new();
+    let mut chars_before = 0;
+    let mut last = 0;
+    for &(a, b) in matches.iter().take(MAX_OFFSETS) {
+        chars_before += text[last..a].chars().count();
+        let len = text[a..b].chars().count();
+        out.push([chars_before, chars_before + len]);
+        chars_before += len;
+        last = b;
+    }
+    out
+}
+
+/// Escapes `text[range]` into `out`, wrapping the matches that fall inside it.
+fn mark_range(text: &str, start: usize, end: usize, matches: &[(usize, usize)], out: &mut String) {
+    let mut at = start;
+    for &(a, b) in matches {
+        if b <= start || a >= end {
+            continue;
+        }
+        let (a, b) = (a.max(start), b.min(end));
+        escape_into(&text[at..a], out);
+        out.push_str("<mark>");
+        escape_into(&text[a..b], out);
+        out.push_str("</mark>");
+        at = b;
+    }
+    escape_into(&text[at..end], out);
+}
+
+fn mark(text: &str, matches: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    mark_range(text, 0, text.len(), matches, &mut out);
+    out
+}
+
+/// Fragments around matches: each starts [`FRAGMENT_CHARS`] characters before a match not yet
+/// shown and runs twice that long; line breaks inside become spaces only where the original had
+/// whitespace (nothing is inserted between characters).
+fn fragments(body: &str, matches: &[(usize, usize)]) -> Vec<String> {
+    let mut out = Vec::new();
+    if matches.is_empty() {
+        let end = nth_char_boundary(body, 0, FRAGMENT_CHARS * 2);
+        let mut s = String::new();
+        escape_into(body[..end].trim(), &mut s);
+        if !s.is_empty() {
+            out.push(collapse_ws(&s));
+        }
+        return out;
+    }
+    let mut covered_until = 0;
+    for &(a, _) in matches {
+        if out.len() >= MAX_FRAGMENTS {
+            break;
+        }
+        if a < covered_until {
+            continue;
+        }
+        let start = back_chars(body, a, FRAGMENT_CHARS);
+        let end = nth_char_boundary(body, start, FRAGMENT_CHARS * 2);
+        let mut s = String::new();
+        if start > 0 {
+            s.push('…');
+        }
+        mark_range(body, start, end, matches, &mut s);
+        if end < body.len() {
+            s.push('…');
+        }
+        out.push(collapse_ws(s.trim()));
+        covered_until = end;
+    }
+    out
+}
+
+/// Runs of whitespace (line breaks, indentation) shown as one space.
+fn collapse_ws(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_ws = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            if !in_ws {
+                out.push(' ');
+            }
+            in_ws = true;
+        } else {
+            out.push(c);
+            in_ws = false;
+        }
+    }
+    out
+}
+
+fn nth_char_boundary(text: &str, from: usize, n: usize) -> usize {
+    text[from..].char_indices().nth(n).map_or(text.len(), |(i, _)| from + i)
+}
+
+fn back_chars(text: &str, from: usize, n: usize) -> usize {
+    text[..from].char_indices().rev().nth(n.saturating_sub(1)).map_or(0, |(i, _)| i)
+}
+
+fn escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(needles: &[&str]) -> Highlighter {
+        Highlighter::new(&needles.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn marks_on_original_text_through_normalisation() {
+        let r = h(&["条例", "2017"]).highlight("商用密碼管理條例（２０１７）", "");
+        assert_eq!(r.title, "商用密碼管理<mark>條例</mark>（<mark>２０１７</mark>）");
+        assert_eq!(r.offsets.title, vec![[6, 8], [9, 13]]);
+    }
+
+    #[test]
+    fn longest_match_wins_and_nothing_is_injected() {
+        let r = h(&["农业", "中国农业发展银行"]).highlight("设立中国农业发展银行", "");
+        assert_eq!(r.title, "设立<mark>中国农业发展银行</mark>");
+    }
+
+    #[test]
+    fn escapes_everything_but_our_marks() {
+        let r = h(&["公开"]).highlight("<script>公开</script>", "<img src=x onerror=alert(1)>公开\"'&");
+        assert_eq!(r.title, "&lt;script&gt;<mark>公开</mark>&lt;/script&gt;");
+        assert!(r.body[0].starts_with("&lt;img src=x onerror=alert(1)&gt;<mark>公开</mark>&quot;&#39;&amp;"));
+    }
+
+    #[test]
+    fn fragments_around_matches() {
+        let body = format!("{}政务公开{}", "甲".repeat(200), "乙".repeat(200));
+        let r = h(&["政务公开"]).highlight("t", &body);
+        assert_eq!(r.body.len(), 1);
+        assert!(r.body[0].contains("<mark>政务公开</mark>"));
+        assert!(r.body[0].starts_with('…') && r.body[0].ends_with('…'));
+        let none = h(&["不存在"]).highlight("t", "第一条\n\n  为了规范");
+        assert_eq!(none.body, vec!["第一条 为了规范".to_string()]);
+    }
+
+    #[test]
+    fn single_characters_only_when_alone() {
+        assert_eq!(h(&["令", "国务院"]).highlight("国务院令", "").title, "<mark>国务院</mark>令");
+        assert_eq!(h(&["税"]).highlight("税法", "").title, "<mark>税</mark>法");
+    }
+}
