@@ -11,7 +11,10 @@ use gongkai_benches::{full_index, median, quantile};
 use gongkai_search::{search, FacetField, Filters, SearchRequest};
 
 fn cases() -> Vec<(&'static str, SearchRequest)> {
-    let q = |s: &str| SearchRequest { q: s.into(), ..SearchRequest::default() };
+    let q = |s: &str| SearchRequest {
+        q: s.into(),
+        ..SearchRequest::default()
+    };
     vec![
         ("word", q("行政复议")),
         ("two_words", q("农产品 质量安全")),
@@ -23,7 +26,12 @@ fn cases() -> Vec<(&'static str, SearchRequest)> {
             "filtered",
             SearchRequest {
                 q: "条例".into(),
-                filters: Filters { category: vec!["地方性法规".into()], year_from: Some(2010), year_to: Some(2020), ..Filters::default() },
+                filters: Filters {
+                    category: vec!["地方性法规".into()],
+                    year_from: Some(2010),
+                    year_to: Some(2020),
+                    ..Filters::default()
+                },
                 ..SearchRequest::default()
             },
         ),
@@ -31,11 +39,21 @@ fn cases() -> Vec<(&'static str, SearchRequest)> {
             "faceted",
             SearchRequest {
                 q: "\"文物保护\"".into(),
-                facets: vec![FacetField::Department, FacetField::Year, FacetField::Category],
+                facets: vec![
+                    FacetField::Department,
+                    FacetField::Year,
+                    FacetField::Category,
+                ],
                 ..SearchRequest::default()
             },
         ),
-        ("match_all_facets", SearchRequest { facets: FacetField::ALL.to_vec(), ..SearchRequest::default() }),
+        (
+            "match_all_facets",
+            SearchRequest {
+                facets: FacetField::ALL.to_vec(),
+                ..SearchRequest::default()
+            },
+        ),
     ]
 }
 
@@ -55,8 +73,13 @@ fn bench(c: &mut Criterion) {
             .collect();
         let p50 = median(&mut samples);
         let p99 = quantile(&mut samples, 0.99);
-        println!("latency {name:>18}: median {p50:.3} ms, p99 {p99:.3} ms, total {} hits", response.total);
-        group.bench_function(name, |b| b.iter(|| search(&index, &request).expect("search")));
+        println!(
+            "latency {name:>18}: median {p50:.3} ms, p99 {p99:.3} ms, total {} hits",
+            response.total
+        );
+        group.bench_function(name, |b| {
+            b.iter(|| search(&index, &request).expect("search"))
+        });
     }
     group.finish();
 }

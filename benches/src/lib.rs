@@ -1,6 +1,8 @@
 //! Shared helpers of Gongkai's benchmarks: where the corpus is, building a full-corpus index
 //! once, and reading process statistics.
 
+pub mod quality;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -28,8 +30,10 @@ pub fn corpus_texts() -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for path in corpus_files() {
         let mut text = String::new();
-        flate2::read::GzDecoder::new(std::fs::File::open(&path).with_context(|| format!("{}", path.display()))?)
-            .read_to_string(&mut text)?;
+        flate2::read::GzDecoder::new(
+            std::fs::File::open(&path).with_context(|| format!("{}", path.display()))?,
+        )
+        .read_to_string(&mut text)?;
         for line in text.lines() {
             let v: serde_json::Value = serde_json::from_str(line)?;
             out.push((
@@ -52,7 +56,12 @@ pub fn full_index() -> Result<GongkaiIndex> {
     }
     let _ = std::fs::remove_dir_all(&dir);
     let index = GongkaiIndex::open_or_create(&dir, &IndexOptions::default())?;
-    gongkai_ingest::ingest(&index, &corpus_files(), &IngestOptions::default(), &mut Quiet)?;
+    gongkai_ingest::ingest(
+        &index,
+        &corpus_files(),
+        &IngestOptions::default(),
+        &mut Quiet,
+    )?;
     Ok(index)
 }
 
@@ -62,9 +71,11 @@ pub fn peak_rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<u64>().ok())
+            })
         })
         .map_or(0, |kb| kb * 1024)
 }

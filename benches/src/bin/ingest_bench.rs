@@ -29,7 +29,12 @@ struct Args {
 fn child(dir: PathBuf) -> Result<()> {
     let started = Instant::now();
     let index = GongkaiIndex::open_or_create(&dir, &IndexOptions::default())?;
-    let summary = gongkai_ingest::ingest(&index, &corpus_files(), &IngestOptions::default(), &mut Quiet)?;
+    let summary = gongkai_ingest::ingest(
+        &index,
+        &corpus_files(),
+        &IngestOptions::default(),
+        &mut Quiet,
+    )?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "{}",
@@ -64,9 +69,16 @@ fn main() -> Result<()> {
     let mut docs = 0u64;
     for _ in 0..args.runs {
         let dir = tempfile::tempdir()?;
-        let out = Command::new(&me).arg("--child").arg(dir.path().join("index")).output().context("running the ingest child")?;
+        let out = Command::new(&me)
+            .arg("--child")
+            .arg(dir.path().join("index"))
+            .output()
+            .context("running the ingest child")?;
         if !out.status.success() {
-            bail!("ingest child failed: {}", String::from_utf8_lossy(&out.stderr));
+            bail!(
+                "ingest child failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
         times.push(v["seconds"].as_f64().unwrap_or(f64::NAN));
@@ -80,12 +92,36 @@ fn main() -> Result<()> {
     println!("| measure | value |\n|---|---|");
     println!("| documents | {docs} |");
     println!("| raw text (title + body) | {mb:.1} MB |");
-    println!("| jieba-rs alone, 1 thread, HMM off (median of {}) | {jieba_s:.2} s |", args.runs);
-    println!("| full ingest, wall (median of {}) | {ingest_s:.2} s |", args.runs);
-    println!("| ingest / jieba-alone | {:.2}× (goal ≤ 3×) |", ingest_s / jieba_s);
-    println!("| throughput | {:.0} docs/s, {:.1} MB/s |", docs as f64 / ingest_s, mb / ingest_s);
+    println!(
+        "| jieba-rs alone, 1 thread, HMM off (median of {}) | {jieba_s:.2} s |",
+        args.runs
+    );
+    println!(
+        "| full ingest, wall (median of {}) | {ingest_s:.2} s |",
+        args.runs
+    );
+    println!(
+        "| ingest / jieba-alone | {:.2}× (goal ≤ 3×) |",
+        ingest_s / jieba_s
+    );
+    println!(
+        "| throughput | {:.0} docs/s, {:.1} MB/s |",
+        docs as f64 / ingest_s,
+        mb / ingest_s
+    );
     println!("| peak RSS (median) | {:.0} MB |", median(&mut rss) / 1e6);
-    println!("| index size | {:.1} MB ({:.2}× raw text, goal ≤ 1.5×) |", size as f64 / 1e6, size as f64 / raw_bytes as f64);
-    println!("| all runs, ingest seconds | {} |", times.iter().map(|t| format!("{t:.2}")).collect::<Vec<_>>().join(", "));
+    println!(
+        "| index size | {:.1} MB ({:.2}× raw text, goal ≤ 1.5×) |",
+        size as f64 / 1e6,
+        size as f64 / raw_bytes as f64
+    );
+    println!(
+        "| all runs, ingest seconds | {} |",
+        times
+            .iter()
+            .map(|t| format!("{t:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     Ok(())
 }

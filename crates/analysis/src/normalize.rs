@@ -142,7 +142,10 @@ fn to_simplified(text: String) -> String {
         CONVERTER.get_or_init(|| zhconv::get_builtin_converter(zhconv::Variant::ZhHans));
     let converted = converter.convert(&text);
     if converted.chars().any(|c| supplement(c).is_some()) {
-        converted.chars().map(|c| supplement(c).unwrap_or(c)).collect()
+        converted
+            .chars()
+            .map(|c| supplement(c).unwrap_or(c))
+            .collect()
     } else {
         converted
     }
@@ -193,7 +196,10 @@ mod tests {
     #[test]
     fn folds_width_brackets_case_and_script() {
         assert_eq!(normalize("德府办发〔2017〕107号"), "德府办发[2017]107号");
-        assert_eq!(normalize("德府办发［２０１７］107号"), "德府办发[2017]107号");
+        assert_eq!(
+            normalize("德府办发［２０１７］107号"),
+            "德府办发[2017]107号"
+        );
         assert_eq!(normalize("德府办发【2017】107号"), "德府办发[2017]107号");
         assert_eq!(normalize("德府办发(2017)107号"), "德府办发[2017]107号");
         assert_eq!(normalize("德府办发（2017）107号"), "德府办发[2017]107号");
@@ -233,7 +239,13 @@ mod tests {
 
     #[test]
     fn map_and_plain_agree() {
-        for s in ["", "a", "中国农业发展银行", "１９８４年", "行爲規範　全角空格"] {
+        for s in [
+            "",
+            "a",
+            "中国农业发展银行",
+            "１９８４年",
+            "行爲規範　全角空格",
+        ] {
             assert_eq!(normalize_with_map(s).text, normalize(s));
         }
     }

@@ -183,8 +183,9 @@ fn load(jieba: &mut Jieba, text: &str, name: &str) -> Result<(), DictError> {
 /// A token is a word when it has a letter, digit or ideograph: whitespace and punctuation
 /// carry no meaning for ranking (exact matching of punctuation is the n-gram field's job).
 fn is_wordlike(word: &str) -> bool {
-    word.chars()
-        .any(|c| c.is_ascii_alphanumeric() || crate::is_cjk(c) || (!c.is_ascii() && c.is_alphanumeric()))
+    word.chars().any(|c| {
+        c.is_ascii_alphanumeric() || crate::is_cjk(c) || (!c.is_ascii() && c.is_alphanumeric())
+    })
 }
 
 /// The tantivy tokenizer over [`Segmenter`]. Expects normalised text.
@@ -302,12 +303,17 @@ mod tests {
         let good = dir.join("good.txt");
         std::fs::write(&good, "德府办发 1000 n\n").unwrap();
         let s = Segmenter::new(Some(&good)).unwrap();
-        assert!(s.words("德府办发").iter().any(|w| w.text == "德府办发" && w.is_base));
+        assert!(s
+            .words("德府办发")
+            .iter()
+            .any(|w| w.text == "德府办发" && w.is_base));
         let bad = dir.join("bad.txt");
         std::fs::write(&bad, "词 notanumber\n").unwrap();
         let err = Segmenter::new(Some(&bad)).unwrap_err().to_string();
         assert!(err.contains("bad.txt"), "{err}");
-        let missing = Segmenter::new(Some(&dir.join("missing.txt"))).unwrap_err().to_string();
+        let missing = Segmenter::new(Some(&dir.join("missing.txt")))
+            .unwrap_err()
+            .to_string();
         assert!(missing.contains("missing.txt"), "{missing}");
         std::fs::remove_dir_all(&dir).unwrap();
     }

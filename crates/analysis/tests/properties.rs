@@ -19,9 +19,37 @@ fn tokens<T: Tokenizer>(mut tokenizer: T, text: &str) -> Vec<Token> {
 /// whitespace, zero-width, astral ideographs, Latin and digits.
 fn text_strategy() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
-        "中", "国", "农业", "发展", "银行", "所在单位", "條例", "國務院", "〔", "〕", "【", "】", "（", "）",
-        "２０１７", "ＡＢＣ", "abc", "107号", " ", "\n", "\u{3000}", "\u{200B}", "𠀀", "㈠", "，", "。",
-        "政府信息公开", "é", "İ", "ﬁ", "\u{0301}",
+        "中",
+        "国",
+        "农业",
+        "发展",
+        "银行",
+        "所在单位",
+        "條例",
+        "國務院",
+        "〔",
+        "〕",
+        "【",
+        "】",
+        "（",
+        "）",
+        "２０１７",
+        "ＡＢＣ",
+        "abc",
+        "107号",
+        " ",
+        "\n",
+        "\u{3000}",
+        "\u{200B}",
+        "𠀀",
+        "㈠",
+        "，",
+        "。",
+        "政府信息公开",
+        "é",
+        "İ",
+        "ﬁ",
+        "\u{0301}",
     ]);
     prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
 }
@@ -29,9 +57,18 @@ fn text_strategy() -> impl Strategy<Value = String> {
 fn check_stream(text: &str, toks: &[Token]) {
     let mut last_position = 0;
     for t in toks {
-        assert!(t.offset_from <= t.offset_to && t.offset_to <= text.len(), "{t:?} in {text:?}");
-        assert!(text.is_char_boundary(t.offset_from) && text.is_char_boundary(t.offset_to), "{t:?}");
-        assert!(t.position >= last_position, "position went backwards: {t:?}");
+        assert!(
+            t.offset_from <= t.offset_to && t.offset_to <= text.len(),
+            "{t:?} in {text:?}"
+        );
+        assert!(
+            text.is_char_boundary(t.offset_from) && text.is_char_boundary(t.offset_to),
+            "{t:?}"
+        );
+        assert!(
+            t.position >= last_position,
+            "position went backwards: {t:?}"
+        );
         last_position = t.position;
         assert!(!t.text.is_empty());
     }

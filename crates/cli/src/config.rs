@@ -33,8 +33,8 @@ impl Config {
         };
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading configuration {}", path.display()))?;
-        let mut config: Config =
-            toml::from_str(&text).with_context(|| format!("in configuration {}", path.display()))?;
+        let mut config: Config = toml::from_str(&text)
+            .with_context(|| format!("in configuration {}", path.display()))?;
         if let (Some(dict), Some(folder)) = (&config.analysis.user_dict, path.parent()) {
             if dict.is_relative() {
                 config.analysis.user_dict = Some(folder.join(dict));
@@ -56,9 +56,15 @@ mod tests {
         let bad = dir.path().join("bad.toml");
         std::fs::write(&bad, "[analysis]\nuser_dictionary = \"x\"\n").unwrap();
         let err = format!("{:#}", Config::load(Some(&bad)).unwrap_err());
-        assert!(err.contains("user_dictionary") && err.contains("bad.toml"), "{err}");
+        assert!(
+            err.contains("user_dictionary") && err.contains("bad.toml"),
+            "{err}"
+        );
         let good = dir.path().join("good.toml");
         std::fs::write(&good, "[analysis]\nuser_dict = \"terms.txt\"\n").unwrap();
-        assert_eq!(Config::load(Some(&good)).unwrap().analysis.user_dict, Some(dir.path().join("terms.txt")));
+        assert_eq!(
+            Config::load(Some(&good)).unwrap().analysis.user_dict,
+            Some(dir.path().join("terms.txt"))
+        );
     }
 }

@@ -4,7 +4,7 @@
 mod config;
 mod output;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -21,7 +21,12 @@ use gongkai_search::{FacetField, Filters, SearchRequest, Sort};
 /// Ingest documents (JSON Lines, HTML pages in UTF-8/GBK/GB18030, text pages), then search
 /// them with Chinese-aware full text, exact quoted strings, 文号 lookup and filters.
 #[derive(Debug, Parser)]
-#[command(name = "gongkai", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "gongkai",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 struct Cli {
     #[command(flatten)]
     global: Global,
@@ -32,7 +37,13 @@ struct Cli {
 #[derive(Debug, Args)]
 struct Global {
     /// Data directory: holds `index/` (derived, may be deleted and rebuilt).
-    #[arg(long, global = true, value_name = "DIR", env = "GONGKAI_DATA", default_value = "index-data")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "GONGKAI_DATA",
+        default_value = "index-data"
+    )]
     data: PathBuf,
     /// Configuration file (TOML); see `gongkai.example.toml`.
     #[arg(long, global = true, value_name = "FILE", env = "GONGKAI_CONFIG")]
@@ -59,7 +70,7 @@ enum Command {
     /// Words are ANDed and ranked by BM25 (title boosted); "quoted text" must occur exactly;
     /// -word excludes; `a OR b` accepts either. A 文号 or 令号 in any bracket or width variant
     /// finds its document first.
-    Search(SearchArgs),
+    Search(Box<SearchArgs>),
     /// Print what the index holds: document count, size, and per-field summaries.
     Stats(StatsArgs),
 }
@@ -151,6 +162,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // `gongkai search … | head` closes the pipe early: not an error.
+        Err(error)
+            if error
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(2)
@@ -168,15 +187,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ingest(args) => ingest(&index_dir, &options, args),
         Command::Search(args) => {
             let index = open(&index_dir, &options)?;
-            search(&index, args)
+            search(&index, *args)
         }
         Command::Stats(args) => {
             let index = open(&index_dir, &options)?;
             let stats = gongkai_search::stats::stats(&index)?;
+            let mut out = std::io::stdout().lock();
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&stats)?);
+                writeln!(out, "{}", serde_json::to_string_pretty(&stats)?)?;
             } else {
-                output::print_stats(&stats);
+                output::print_stats(&mut out, &stats)?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -184,7 +204,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn open(index_dir: &Path, options: &IndexOptions) -> Result<GongkaiIndex> {
-    GongkaiIndex::open(index_dir, options).with_context(|| format!("opening {}", index_dir.display()))
+    GongkaiIndex::open(index_dir, options)
+        .with_context(|| format!("opening {}", index_dir.display()))
 }
 
 fn ingest(index_dir: &Path, options: &IndexOptions, args: IngestArgs) -> Result<ExitCode> {
@@ -221,7 +242,11 @@ fn ingest(index_dir: &Path, options: &IndexOptions, args: IngestArgs) -> Result<
             index.num_docs(),
         );
     }
-    Ok(if summary.rejected > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if summary.rejected > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn parse_date(flag: &str, value: Option<&str>) -> Result<Option<Date>> {
@@ -236,7 +261,10 @@ fn parse_date(flag: &str, value: Option<&str>) -> Result<Option<Date>> {
 
 fn search(index: &GongkaiIndex, args: SearchArgs) -> Result<ExitCode> {
     let Some(sort) = Sort::parse(&args.sort) else {
-        bail!("--sort: unknown order {:?} (relevance, date_desc, date_asc)", args.sort);
+        bail!(
+            "--sort: unknown order {:?} (relevance, date_desc, date_asc)",
+            args.sort
+        );
     };
     let mut facets = Vec::new();
     for name in args.facet.iter().filter(|n| !n.trim().is_empty()) {
@@ -269,10 +297,11 @@ fn search(index: &GongkaiIndex, args: SearchArgs) -> Result<ExitCode> {
         ..SearchRequest::default()
     };
     let response = gongkai_search::search(index, &request)?;
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&response)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&response)?)?;
     } else {
-        output::print_hits(&response, std::io::stdout().is_terminal());
+        output::print_hits(&mut out, &response, std::io::stdout().is_terminal())?;
     }
     Ok(ExitCode::SUCCESS)
 }

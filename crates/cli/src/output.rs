@@ -1,5 +1,6 @@
 //! Human-readable output: hits, stats and ingest progress.
 
+use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use gongkai_ingest::{Progress, Rejection};
@@ -9,7 +10,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 /// Turns highlight markup into terminal emphasis (or plain brackets when not a terminal).
 fn render(marked: &str, color: bool) -> String {
-    let (open, close) = if color { ("\x1b[1;31m", "\x1b[0m") } else { ("【", "】") };
+    let (open, close) = if color {
+        ("\x1b[1;31m", "\x1b[0m")
+    } else {
+        ("【", "】")
+    };
     marked
         .replace("<mark>", open)
         .replace("</mark>", close)
@@ -21,46 +26,68 @@ fn render(marked: &str, color: bool) -> String {
 }
 
 /// Prints ranked hits.
-pub fn print_hits(response: &SearchResponse, color: bool) {
-    println!("{} documents ({} ms)", response.total, response.took_ms);
+pub fn print_hits(out: &mut dyn Write, response: &SearchResponse, color: bool) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} documents ({} ms)",
+        response.total, response.took_ms
+    )?;
     let first = (response.page - 1) * response.size;
     for (i, hit) in response.hits.iter().enumerate() {
-        let title = hit.highlights.as_ref().map_or(hit.title.clone(), |h| render(&h.title, color));
-        println!("\n{:>3}. {title}", first + i + 1);
+        let title = hit
+            .highlights
+            .as_ref()
+            .map_or(hit.title.clone(), |h| render(&h.title, color));
+        writeln!(out, "\n{:>3}. {title}", first + i + 1)?;
         let mut meta = vec![format!("id {}", hit.id)];
         meta.extend(hit.department.clone());
         meta.extend(hit.doc_number.clone());
-        meta.extend(hit.publish_date.map(|d| d.to_string()).or(hit.year.map(|y| y.to_string())));
+        meta.extend(
+            hit.publish_date
+                .map(|d| d.to_string())
+                .or(hit.year.map(|y| y.to_string())),
+        );
         meta.extend(hit.category.clone());
-        println!("     {}", meta.join(" · "));
+        writeln!(out, "     {}", meta.join(" · "))?;
         if let Some(h) = &hit.highlights {
             for fragment in h.body.iter().take(2) {
-                println!("     {}", render(fragment, color));
+                writeln!(out, "     {}", render(fragment, color))?;
             }
         }
     }
     for (field, values) in &response.facets {
-        println!("\n{field}:");
+        writeln!(out, "\n{field}:")?;
         for v in values {
-            println!("  {:>6}  {}", v.count, v.value);
+            writeln!(out, "  {:>6}  {}", v.count, v.value)?;
         }
     }
+    Ok(())
 }
 
 /// Prints index statistics.
-pub fn print_stats(stats: &Stats) {
-    println!("documents: {}", stats.documents);
-    println!("index: {:.1} MB in {} segments", stats.index_bytes as f64 / 1e6, stats.segments);
-    println!("with publish date: {}", stats.with_publish_date);
+pub fn print_stats(out: &mut dyn Write, stats: &Stats) -> io::Result<()> {
+    writeln!(out, "documents: {}", stats.documents)?;
+    writeln!(
+        out,
+        "index: {:.1} MB in {} segments",
+        stats.index_bytes as f64 / 1e6,
+        stats.segments
+    )?;
+    writeln!(out, "with publish date: {}", stats.with_publish_date)?;
     if let Some((a, b)) = stats.year_range {
-        println!("years: {a}–{b}");
+        writeln!(out, "years: {a}–{b}")?;
     }
     for (name, f) in &stats.fields {
-        println!("\n{name}: {} documents, {} distinct values", f.documents_with_value, f.distinct);
+        writeln!(
+            out,
+            "\n{name}: {} documents, {} distinct values",
+            f.documents_with_value, f.distinct
+        )?;
         for v in &f.top {
-            println!("  {:>6}  {}", v.count, v.value);
+            writeln!(out, "  {:>6}  {}", v.count, v.value)?;
         }
     }
+    Ok(())
 }
 
 /// A progress bar for terminals.
@@ -93,7 +120,8 @@ impl Progress for BarProgress {
         self.bar.suspend(|| eprintln!("{r}"));
     }
     fn warning(&mut self, origin: &str, message: &str) {
-        self.bar.suspend(|| eprintln!("{origin}: warning: {message}"));
+        self.bar
+            .suspend(|| eprintln!("{origin}: warning: {message}"));
     }
 }
 
@@ -115,7 +143,13 @@ pub struct LineProgress {
 impl LineProgress {
     /// A line at most every `every`, plus one per commit.
     pub fn new(every: Duration) -> LineProgress {
-        LineProgress { total: 0, done: 0, last: Instant::now(), every, started: Instant::now() }
+        LineProgress {
+            total: 0,
+            done: 0,
+            last: Instant::now(),
+            every,
+            started: Instant::now(),
+        }
     }
 }
 
@@ -128,8 +162,13 @@ impl Progress for LineProgress {
         self.done += bytes;
         if self.last.elapsed() >= self.every {
             self.last = Instant::now();
-            let pct = if self.total > 0 { self.done.min(self.total) * 100 / self.total } else { 0 };
-            eprintln!("ingest: {pct}% after {:.1}s", self.started.elapsed().as_secs_f64());
+            let pct = (self.done.min(self.total) * 100)
+                .checked_div(self.total)
+                .unwrap_or(0);
+            eprintln!(
+                "ingest: {pct}% after {:.1}s",
+                self.started.elapsed().as_secs_f64()
+            );
         }
     }
     fn committed(&mut self, documents: u64) {

@@ -20,8 +20,14 @@ mod tests {
 
     #[test]
     fn canonical_paths() {
-        assert_eq!(canonical(" 地方性法规 / 山东 ").as_deref(), Some("地方性法规/山东"));
-        assert_eq!(canonical("部门规章／公安部/").as_deref(), Some("部门规章/公安部"));
+        assert_eq!(
+            canonical(" 地方性法规 / 山东 ").as_deref(),
+            Some("地方性法规/山东")
+        );
+        assert_eq!(
+            canonical("部门规章／公安部/").as_deref(),
+            Some("部门规章/公安部")
+        );
         assert_eq!(canonical(" / "), None);
         assert_eq!(segments("a/b/c"), vec!["a", "b", "c"]);
     }

@@ -28,7 +28,9 @@ impl Date {
     /// A date from its parts, `None` when it does not exist.
     pub fn from_ymd(year: i32, month: u8, day: u8) -> Option<Date> {
         let month = time::Month::try_from(month).ok()?;
-        time::Date::from_calendar_date(year, month, day).ok().map(Date)
+        time::Date::from_calendar_date(year, month, day)
+            .ok()
+            .map(Date)
     }
 
     /// Parses a date written the way government pages write it.
@@ -76,7 +78,13 @@ impl Date {
 
 impl std::fmt::Display for Date {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.0.year(), self.0.month() as u8, self.0.day())
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.0.year(),
+            self.0.month() as u8,
+            self.0.day()
+        )
     }
 }
 
@@ -157,7 +165,11 @@ fn date_from_captures(caps: &regex::Captures<'_>) -> Option<Date> {
         }
     }
     let year = chinese_year(text("y4")?)?;
-    checked_date(year, chinese_number(text("m4")?)?, chinese_number(text("d4")?)?)
+    checked_date(
+        year,
+        chinese_number(text("m4")?)?,
+        chinese_number(text("d4")?)?,
+    )
 }
 
 /// [`checked_date`] of parts that may be missing.
@@ -226,7 +238,12 @@ pub(crate) fn chinese_number(text: &str) -> Option<u32> {
     if chars.is_empty() || chars.len() > 24 {
         return None;
     }
-    let is_unit = |c: char| matches!(c, '十' | '拾' | '百' | '佰' | '千' | '仟' | '万' | '廿' | '卅');
+    let is_unit = |c: char| {
+        matches!(
+            c,
+            '十' | '拾' | '百' | '佰' | '千' | '仟' | '万' | '廿' | '卅'
+        )
+    };
     if !chars.iter().any(|&c| is_unit(c)) {
         let mut value: u32 = 0;
         for &c in &chars {
@@ -326,19 +343,26 @@ static FIND: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// assert_eq!(Some(found[0].2), Date::from_ymd(2017, 2, 23));
 /// ```
 pub fn find_dates(text: &str) -> Vec<(usize, usize, Date)> {
-    let Some(re) = FIND.as_ref() else { return Vec::new() };
+    let Some(re) = FIND.as_ref() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for caps in re.captures_iter(text) {
         let Some(whole) = caps.get(0) else { continue };
         let before = text[..whole.start()].chars().next_back();
         let after = text[whole.end()..].chars().next();
-        let is_digit = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
+        let is_digit =
+            |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
         let name = |n: &str| caps.name(n).map(|m| m.as_str());
         let date = if let Some(y) = name("ay") {
             if is_digit(before) {
                 continue;
             }
-            ymd(arabic(y), name("am").and_then(arabic), name("ad").and_then(arabic))
+            ymd(
+                arabic(y),
+                name("am").and_then(arabic),
+                name("ad").and_then(arabic),
+            )
         } else if let Some(y) = name("cy") {
             if before.is_some_and(|c| CN_YEAR_DIGITS.contains(c)) {
                 continue;
@@ -489,7 +513,10 @@ mod tests {
         let json = serde_json::to_string(&date).unwrap();
         assert_eq!(json, "\"2017-02-03\"");
         assert_eq!(serde_json::from_str::<Date>(&json).unwrap(), date);
-        assert_eq!(serde_json::from_str::<Date>("\"2017年2月3日\"").unwrap(), date);
+        assert_eq!(
+            serde_json::from_str::<Date>("\"2017年2月3日\"").unwrap(),
+            date
+        );
         assert!(serde_json::from_str::<Date>("\"2017-02-30\"").is_err());
         assert!(serde_json::from_str::<Date>("20170203").is_err());
         assert_eq!("2017/2/3".parse::<Date>(), Ok(date));
@@ -500,7 +527,10 @@ mod tests {
     fn unix_seconds_at_midnight_utc() {
         assert_eq!(Date::parse("1970-01-01").unwrap().unix_seconds(), 0);
         assert_eq!(Date::parse("1970-01-02").unwrap().unix_seconds(), 86_400);
-        assert_eq!(Date::parse("2017-02-23").unwrap().unix_seconds(), 1_487_808_000);
+        assert_eq!(
+            Date::parse("2017-02-23").unwrap().unix_seconds(),
+            1_487_808_000
+        );
         assert!(Date::parse("1969-12-31").unwrap().unix_seconds() < 0);
     }
 
@@ -535,7 +565,17 @@ mod tests {
         ] {
             assert_eq!(chinese_number(s), Some(n), "{s}");
         }
-        for s in ["", "十十", "三三十", "十百", "百", "廿十", "二廿", "x", "一二三四五六七八九〇一二三四五六七八九〇一二三四五六"] {
+        for s in [
+            "",
+            "十十",
+            "三三十",
+            "十百",
+            "百",
+            "廿十",
+            "二廿",
+            "x",
+            "一二三四五六七八九〇一二三四五六七八九〇一二三四五六",
+        ] {
             assert_eq!(chinese_number(s), None, "{s}");
         }
     }
@@ -596,7 +636,11 @@ mod tests {
             "第2017年",
             "共计20170223元",
         ] {
-            assert!(find_dates(text).is_empty(), "{text:?}: {:?}", find_dates(text));
+            assert!(
+                find_dates(text).is_empty(),
+                "{text:?}: {:?}",
+                find_dates(text)
+            );
         }
     }
 

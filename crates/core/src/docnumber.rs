@@ -118,7 +118,9 @@ impl DocNumber {
 /// `主席令第73号`. Idempotent. Equal to `DocNumber::parse(text).normalized` (empty when that is
 /// `None`).
 pub fn normalize(text: &str) -> String {
-    DocNumber::parse(text).map(|n| n.normalized).unwrap_or_default()
+    DocNumber::parse(text)
+        .map(|n| n.normalized)
+        .unwrap_or_default()
 }
 
 /// 文号 and 令号 cited in `text`, as written, in order of first appearance, without repeats
@@ -138,10 +140,12 @@ pub fn normalize(text: &str) -> String {
 /// assert_eq!(find_in_text(body), ["德府办发〔2017〕21号", "中华人民共和国国务院令第306号"]);
 /// ```
 pub fn find_in_text(text: &str) -> Vec<String> {
-    if !text.contains('号') {
+    if !text.contains('号') && !text.contains('號') {
         return Vec::new();
     }
-    let Some(re) = CITATION.as_ref() else { return Vec::new() };
+    let Some(re) = CITATION.as_ref() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     let mut floor = 0;
@@ -192,11 +196,17 @@ impl Parts {
             .ok()
         });
         static WEN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-            Regex::new(r"^(?P<pre>.*)\[(?P<year>[0-9]{4})\](?P<di>第)?(?P<serial>[0-9]{1,9})号?$").ok()
+            Regex::new(r"^(?P<pre>.*)\[(?P<year>[0-9]{4})\](?P<di>第)?(?P<serial>[0-9]{1,9})号?$")
+                .ok()
         });
         let s = strip_edges(folded);
-        for (re, kind) in [(&LING, DocNumberKind::Linghao), (&WEN, DocNumberKind::Wenhao)] {
-            let Some(caps) = re.as_ref().and_then(|re| re.captures(s)) else { continue };
+        for (re, kind) in [
+            (&LING, DocNumberKind::Linghao),
+            (&WEN, DocNumberKind::Wenhao),
+        ] {
+            let Some(caps) = re.as_ref().and_then(|re| re.captures(s)) else {
+                continue;
+            };
             let pre = caps.name("pre").map_or("", |m| m.as_str());
             let year = match caps.name("year") {
                 Some(y) if plausible_year(y.as_str()) => y.as_str().parse().ok(),
@@ -209,14 +219,16 @@ impl Parts {
             let di = caps.name("di").is_some();
             let issuer = match kind {
                 DocNumberKind::Linghao => {
-                    let organ = linghao_organ(trailing_run(pre, true));
+                    let (run, after_digit) = trailing_run(pre, true);
+                    let organ = linghao_organ(run, after_digit);
                     if organ.is_empty() {
                         continue;
                     }
                     format!("{organ}令")
                 }
                 _ => {
-                    let issuer = wenhao_issuer(trailing_run(pre, false));
+                    let (run, after_digit) = trailing_run(pre, false);
+                    let issuer = wenhao_issuer(run, after_digit);
                     if issuer.is_empty() {
                         continue;
                     }
@@ -229,7 +241,13 @@ impl Parts {
             } else {
                 kind
             };
-            return Some(Parts { kind, issuer, year, di, serial });
+            return Some(Parts {
+                kind,
+                issuer,
+                year,
+                di,
+                serial,
+            });
         }
         None
     }
@@ -276,8 +294,31 @@ fn strip_edges(s: &str) -> &str {
     let edge = |c: char| {
         matches!(
             c,
-            '、' | ',' | '，' | '.' | '。' | ';' | '；' | ':' | '：' | '"' | '\'' | '“' | '”' | '‘'
-                | '’' | '《' | '》' | '<' | '>' | '〈' | '〉' | '!' | '?' | '·' | '-' | '—'
+            '、' | ','
+                | '，'
+                | '.'
+                | '。'
+                | ';'
+                | '；'
+                | ':'
+                | '：'
+                | '"'
+                | '\''
+                | '“'
+                | '”'
+                | '‘'
+                | '’'
+                | '《'
+                | '》'
+                | '<'
+                | '>'
+                | '〈'
+                | '〉'
+                | '!'
+                | '?'
+                | '·'
+                | '-'
+                | '—'
         )
     };
     let mut s = s.trim_matches(edge);
@@ -309,8 +350,8 @@ fn balanced(s: &str) -> bool {
 
 /// The issuer characters at the end of `pre` (folded text): Chinese characters, ASCII letters
 /// and digits for a 文号 (plus a one-character bracket such as `法[研]发`), Chinese characters
-/// and `、` for a 令号.
-fn trailing_run(pre: &str, linghao: bool) -> &str {
+/// and `、` for a 令号. Also whether a digit comes right before them (a date's `…15日`).
+fn trailing_run(pre: &str, linghao: bool) -> (&str, bool) {
     let chars: Vec<(usize, char)> = pre.char_indices().collect();
     let mut start = pre.len();
     let mut i = chars.len();
@@ -339,78 +380,166 @@ fn trailing_run(pre: &str, linghao: bool) -> &str {
         }
         break;
     }
-    &pre[start..]
+    let after_digit = pre[..start].chars().next_back().is_some_and(is_digit);
+    (&pre[start..], after_digit)
 }
 
-/// Words after which a 机关代字 or organ name starts: the number is not part of them.
-const PROSE_BOUNDARIES: &[&str] = &[
-    "根据", "根據", "按照", "依照", "依据", "依據", "参照", "参见", "详见", "对照", "遵照",
-    "执行", "印发", "印發", "转发", "轉發", "下发", "发布", "發布", "公布", "颁布", "废止",
-    "修订", "修正", "修改", "施行", "实施", "落实", "贯彻", "关于", "關於", "通过", "批准",
-    "文件", "精神", "要求", "通知", "规定", "简称", "以下", "即", "见", "的", "及", "与", "與",
-    "是", "在", "以", "号", "為", "为", "了", "于", "於", "等", "或", "并", "按", "依", "据",
-    "经", "由", "将", "对", "从", "自", "至", "我", "本", "该", "此", "年", "月", "日", "第",
+/// Words after which a 机关代字 or an organ name starts: the number is not part of them.
+/// Single characters that occur inside 代字 or organ names (日 in 日政发 and 日照市, 据 in 数据局)
+/// are left out or handled in context by [`prose_cut`].
+const BOUNDARIES: &[&str] = &[
+    "根据", "根據", "按照", "依照", "依据", "依據", "参照", "参见", "详见", "对照", "遵照", "执行",
+    "印发", "印發", "转发", "轉發", "下发", "发布", "發布", "公布", "颁布", "废止", "修订", "修正",
+    "修改", "施行", "实施", "落实", "贯彻", "关于", "關於", "通过", "批准", "文件", "要求", "通知",
+    "规定", "简称", "以下", "作出", "做出", "出台", "制定", "下达", "报送", "提出", "会同", "联合",
+    "收到", "同意", "即", "见", "的", "及", "与", "與", "是", "在", "以", "号", "為", "为", "了",
+    "于", "於", "等", "或", "并", "按", "依", "由", "将", "从", "至", "此", "第",
 ];
 
-/// 和 ends prose before a 机关代字 but is part of organ names (国家发展和改革委员会).
-const WENHAO_ONLY_BOUNDARIES: &[&str] = &["和"];
+/// Boundaries for a 文号 only: 精神 ends prose before a 代字 but is part of an organ name
+/// (国家精神文明建设指导委员会).
+const WENHAO_BOUNDARIES: &[&str] = &["精神"];
+
+/// Where prose before a number ends, once: the byte offset after the last boundary in `run`.
+///
+/// Besides [`BOUNDARIES`]: 经, 自 and 对 unless they begin 经济/经贸/经信/经营, 自治/自然,
+/// 对外; 我, 本 and 该 with an organ character after them (我院, 本市); and 和 — always before a
+/// 代字, but before an organ name only at the start or right after another organ
+/// (国务院和…), since 和 is inside names such as 国家发展和改革委员会.
+fn prose_cut_once(run: &str, linghao: bool) -> usize {
+    let chars: Vec<(usize, char)> = run.char_indices().collect();
+    let mut cut = 0;
+    for (k, &(at, c)) in chars.iter().enumerate() {
+        let rest = &run[at..];
+        let next = chars.get(k + 1).map(|&(_, n)| n);
+        let prev = k.checked_sub(1).and_then(|j| chars.get(j)).map(|&(_, p)| p);
+        let next_in = |set: &str| next.is_some_and(|n| set.contains(n));
+        let mut len = BOUNDARIES
+            .iter()
+            .chain(if linghao {
+                [].iter()
+            } else {
+                WENHAO_BOUNDARIES.iter()
+            })
+            .filter(|w| rest.starts_with(**w))
+            .map(|w| w.len())
+            .max()
+            .unwrap_or(0);
+        let one = c.len_utf8();
+        let contextual = match c {
+            '经' if !next_in("济贸信营") => one,
+            '自' if !next_in("治然") => one,
+            '对' if !next_in("外") => one,
+            '我' | '本' | '该' => match next {
+                Some(n) if "院部委局省市县区厅办会署行府所".contains(n) => {
+                    one + n.len_utf8()
+                }
+                _ => one,
+            },
+            '和' if !linghao || prev.is_none_or(|p| ORGAN_ENDINGS.contains(&p)) => one,
+            _ => 0,
+        };
+        len = len.max(contextual);
+        if len > 0 {
+            cut = cut.max(at + len);
+        }
+    }
+    cut
+}
+
+/// `run` after the prose in front of a number, cut until nothing more is cut.
+fn prose_cut(run: &str, linghao: bool) -> &str {
+    let mut s = run;
+    loop {
+        let cut = prose_cut_once(s, linghao);
+        if cut == 0 {
+            return s;
+        }
+        s = &s[cut..];
+    }
+}
 
 /// Organ names that precede a 机关代字 (`市人民政府京政发〔1985〕167号`).
-const ORGAN_NAMES: &[&str] =
-    &["办公厅", "办公室", "人民政府", "委员会", "人民法院", "人民检察院", "常委会", "政府"];
+const ORGAN_NAMES: &[&str] = &[
+    "办公厅",
+    "办公室",
+    "人民政府",
+    "委员会",
+    "人民法院",
+    "人民检察院",
+    "常委会",
+    "政府",
+];
 
 /// Characters an organ name ends with, for 令号 (国务院令, 公安部令, 主席令 …).
 const ORGAN_ENDINGS: &[char] = &[
-    '院', '部', '委', '局', '署', '会', '办', '行', '府', '厅', '席', '关', '室', '军', '处',
-    '社', '司', '所', '中', '心', '团', '长', '政', '监', '总',
+    '院', '部', '委', '局', '署', '会', '办', '行', '府', '厅', '席', '关', '室', '军', '处', '社',
+    '司', '所', '心', '团', '长', '政', '监', '总', '构', '组',
 ];
 
 /// The longest a 机关代字 found in text may be, in characters.
 const MAX_WENHAO_ISSUER: usize = 10;
 
-/// The part of `run` after the last boundary word.
-fn after_boundaries<'a>(run: &'a str, words: &[&str]) -> &'a str {
+/// Characters that end a number in a date (`十五日`, `15日`).
+fn is_numeral(c: char) -> bool {
+    is_digit(c) || "〇○零一二两三四五六七八九十廿卅".contains(c)
+}
+
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || ('０'..='９').contains(&c)
+}
+
+/// The part of `run` after the last date (`二〇〇一年六月十五日`, `…15日` when a digit comes
+/// right before the run). 日 not after a numeral stays (日照市, 日政发).
+fn after_date(run: &str, after_digit: bool) -> &str {
     let mut cut = 0;
-    for word in words {
-        if let Some(at) = run.rfind(word) {
-            cut = cut.max(at + word.len());
+    let mut prev: Option<char> = None;
+    for (at, c) in run.char_indices() {
+        if matches!(c, '年' | '月' | '日') {
+            let dated = match prev {
+                Some(p) => is_numeral(p),
+                None => after_digit,
+            };
+            if dated {
+                cut = at + c.len_utf8();
+            }
         }
+        prev = Some(c);
     }
     &run[cut..]
 }
 
 /// The 机关代字 at the end of an issuer run.
-fn wenhao_issuer(run: &str) -> &str {
-    let mut issuer = after_boundaries(run, PROSE_BOUNDARIES);
-    issuer = after_boundaries(issuer, WENHAO_ONLY_BOUNDARIES);
-    // An organ name before the 代字; keep a 代字 that is the whole run.
+fn wenhao_issuer(run: &str, after_digit: bool) -> &str {
+    let mut issuer = prose_cut(after_date(run, after_digit), false);
+    // An organ name before the 代字, when at least two characters are left.
     let mut cut = 0;
     for name in ORGAN_NAMES {
         if let Some(at) = issuer.rfind(name) {
             let end = at + name.len();
-            if end < issuer.len() {
+            if issuer[end..].chars().count() >= 2 {
                 cut = cut.max(end);
             }
         }
     }
     issuer = &issuer[cut..];
     if issuer.chars().count() > MAX_WENHAO_ISSUER {
-        // A run of prose or an organ name glued to the 代字: cut after the last organ ending
-        // that leaves at least two characters, else keep the last characters.
+        // Prose or an organ name glued to the 代字: cut after the last organ ending that
+        // leaves at least two characters, else keep the last characters.
         let chars: Vec<(usize, char)> = issuer.char_indices().collect();
         let n = chars.len();
         let cut = (1..n.saturating_sub(1))
             .rev()
             .find(|&i| ORGAN_ENDINGS.contains(&chars[i - 1].1) && n - i <= MAX_WENHAO_ISSUER)
             .unwrap_or(n - MAX_WENHAO_ISSUER);
-        issuer = &issuer[chars[cut].0..];
+        issuer = chars.get(cut).map_or("", |&(at, _)| &issuer[at..]);
     }
     issuer
 }
 
 /// The organ (or organs joined by `、`) at the end of a run before 令.
-fn linghao_organ(run: &str) -> &str {
-    let mut organ = after_boundaries(run, PROSE_BOUNDARIES);
+fn linghao_organ(run: &str, after_digit: bool) -> &str {
+    let mut organ = prose_cut(after_date(run, after_digit), true);
     // Prose glued before 中华人民共和国… (only in raw text; folded text has none left).
     if let Some(at) = organ.find(PRC) {
         if at > 0 && !organ[..at].ends_with('、') {
@@ -432,7 +561,7 @@ fn wenhao_start(text: &str, floor: usize, bracket: usize) -> Option<usize> {
     let before = skip_spaces_back(text, floor, bracket);
     let run_start = run_start_back(text, floor, before, false, 40);
     let run = &text[run_start..before];
-    let issuer = wenhao_issuer(run);
+    let issuer = wenhao_issuer(run, digit_before(text, run_start));
     if issuer.is_empty() {
         return None;
     }
@@ -442,12 +571,17 @@ fn wenhao_start(text: &str, floor: usize, bracket: usize) -> Option<usize> {
 /// Byte offset where the organ before 令 at `ling` begins, not before `floor`.
 fn linghao_start(text: &str, floor: usize, ling: usize) -> Option<usize> {
     let run_start = run_start_back(text, floor, ling, true, 60);
-    let organ = linghao_organ(&text[run_start..ling]);
+    let organ = linghao_organ(&text[run_start..ling], digit_before(text, run_start));
     let last = organ.chars().next_back()?;
     if organ.chars().count() < 2 || !ORGAN_ENDINGS.contains(&last) {
         return None;
     }
     Some(ling - organ.len())
+}
+
+/// A digit right before byte offset `at`.
+fn digit_before(text: &str, at: usize) -> bool {
+    text[..at].chars().next_back().is_some_and(is_digit)
 }
 
 /// `end` moved back over at most two spaces, not before `floor`.
@@ -541,9 +675,9 @@ static CITATION: LazyLock<Option<Regex>> = LazyLock::new(|| {
     let digit = "[0-9０-９]";
     let pattern = format!(
         concat!(
-            "{open}{sp}(?P<wyear>{d}{{4}}){sp}{close}{sp}(?:第{sp})?{d}{{1,6}}{sp}号",
+            "{open}{sp}(?P<wyear>{d}{{4}}){sp}{close}{sp}(?:第{sp})?{d}{{1,6}}{sp}[号號]",
             "|令{sp}(?:{open}{sp}(?P<lyear>{d}{{4}}){sp}{close}{sp})?(?:第{sp})?",
-            "(?P<lserial>{d}{{1,6}}|[〇零○一二两三四五六七八九十百千]{{1,8}}){sp}号",
+            "(?P<lserial>{d}{{1,6}}|[〇零○一二两三四五六七八九十百千]{{1,8}}){sp}[号號]",
         ),
         open = open,
         close = close,
@@ -557,7 +691,15 @@ static CITATION: LazyLock<Option<Regex>> = LazyLock::new(|| {
 mod tests {
     use super::*;
 
-    fn parts(s: &str) -> (DocNumberKind, Option<String>, Option<u32>, Option<u32>, String) {
+    fn parts(
+        s: &str,
+    ) -> (
+        DocNumberKind,
+        Option<String>,
+        Option<u32>,
+        Option<u32>,
+        String,
+    ) {
         let n = DocNumber::parse(s).unwrap();
         (n.kind, n.issuer, n.year, n.serial, n.normalized)
     }
@@ -592,24 +734,78 @@ mod tests {
     #[test]
     fn wenhao_parts() {
         for (s, issuer, year, serial, normalized) in [
-            ("国办发〔2017〕047号", "国办发", 2017, 47, "国办发[2017]47号"),
-            ("发改价格〔2008〕1828号", "发改价格", 2008, 1828, "发改价格[2008]1828号"),
+            (
+                "国办发〔2017〕047号",
+                "国办发",
+                2017,
+                47,
+                "国办发[2017]47号",
+            ),
+            (
+                "发改价格〔2008〕1828号",
+                "发改价格",
+                2008,
+                1828,
+                "发改价格[2008]1828号",
+            ),
             ("国发〔2017〕1号", "国发", 2017, 1, "国发[2017]1号"),
             ("川府函[2019]12号", "川府函", 2019, 12, "川府函[2019]12号"),
-            ("京政办发〔2020〕3号", "京政办发", 2020, 3, "京政办发[2020]3号"),
+            (
+                "京政办发〔2020〕3号",
+                "京政办发",
+                2020,
+                3,
+                "京政办发[2020]3号",
+            ),
             ("法〔2019〕254号", "法", 2019, 254, "法[2019]254号"),
             ("法释〔2021〕11号", "法释", 2021, 11, "法释[2021]11号"),
-            ("劳社部发[2008]3号", "劳社部发", 2008, 3, "劳社部发[2008]3号"),
+            (
+                "劳社部发[2008]3号",
+                "劳社部发",
+                2008,
+                3,
+                "劳社部发[2008]3号",
+            ),
             ("人薪发［1995］32号", "人薪发", 1995, 32, "人薪发[1995]32号"),
-            ("高检发释字〔2012〕2号", "高检发释字", 2012, 2, "高检发释字[2012]2号"),
-            ("法（研）发〔1987〕32号", "法[研]发", 1987, 32, "法[研]发[1987]32号"),
+            (
+                "高检发释字〔2012〕2号",
+                "高检发释字",
+                2012,
+                2,
+                "高检发释字[2012]2号",
+            ),
+            (
+                "法（研）发〔1987〕32号",
+                "法[研]发",
+                1987,
+                32,
+                "法[研]发[1987]32号",
+            ),
             ("国发〔2017〕第47号", "国发", 2017, 47, "国发[2017]第47号"),
             ("粤府办〔2018〕0号", "粤府办", 2018, 0, "粤府办[2018]0号"),
             ("GB发〔2018〕3号", "gb发", 2018, 3, "gb发[2018]3号"),
             // Prose in front is not part of the 机关代字.
-            ("最高人民法院以法发〔1993〕15号", "法发", 1993, 15, "法发[1993]15号"),
-            ("市人民政府京政发〔1985〕167号", "京政发", 1985, 167, "京政发[1985]167号"),
-            ("2017年12月1日国发〔2017〕1号", "国发", 2017, 1, "国发[2017]1号"),
+            (
+                "最高人民法院以法发〔1993〕15号",
+                "法发",
+                1993,
+                15,
+                "法发[1993]15号",
+            ),
+            (
+                "市人民政府京政发〔1985〕167号",
+                "京政发",
+                1985,
+                167,
+                "京政发[1985]167号",
+            ),
+            (
+                "2017年12月1日国发〔2017〕1号",
+                "国发",
+                2017,
+                1,
+                "国发[2017]1号",
+            ),
         ] {
             let (kind, i, y, n, norm) = parts(s);
             assert_eq!(kind, DocNumberKind::Wenhao, "{s}");
@@ -623,9 +819,21 @@ mod tests {
     #[test]
     fn linghao_parts() {
         for (s, issuer, year, serial, normalized) in [
-            ("中华人民共和国国务院令第449号", "国务院令", None, 449, "国务院令第449号"),
+            (
+                "中华人民共和国国务院令第449号",
+                "国务院令",
+                None,
+                449,
+                "国务院令第449号",
+            ),
             ("国务院令第449号", "国务院令", None, 449, "国务院令第449号"),
-            ("国务院令 第 449 号", "国务院令", None, 449, "国务院令第449号"),
+            (
+                "国务院令 第 449 号",
+                "国务院令",
+                None,
+                449,
+                "国务院令第449号",
+            ),
             ("国务院令449号", "国务院令", None, 449, "国务院令449号"),
             ("国务院令第449", "国务院令", None, 449, "国务院令第449号"),
             (
@@ -642,15 +850,57 @@ mod tests {
                 178,
                 "国务院、中央军事委员会令第178号",
             ),
-            ("民政部、总后勤部令第1号", "民政部、总后勤部令", None, 1, "民政部、总后勤部令第1号"),
-            ("国家工商行政管理总局令第73号", "国家工商行政管理总局令", None, 73, "国家工商行政管理总局令第73号"),
-            ("中华人民共和国主席令第七十三号", "主席令", None, 73, "主席令第73号"),
+            (
+                "民政部、总后勤部令第1号",
+                "民政部、总后勤部令",
+                None,
+                1,
+                "民政部、总后勤部令第1号",
+            ),
+            (
+                "国家工商行政管理总局令第73号",
+                "国家工商行政管理总局令",
+                None,
+                73,
+                "国家工商行政管理总局令第73号",
+            ),
+            (
+                "中华人民共和国主席令第七十三号",
+                "主席令",
+                None,
+                73,
+                "主席令第73号",
+            ),
             ("主席令第三号", "主席令", None, 3, "主席令第3号"),
-            ("中中华人民共和国主席令第三号", "中主席令", None, 3, "中主席令第3号"),
-            ("公安部令第１４９号", "公安部令", None, 149, "公安部令第149号"),
+            (
+                "中中华人民共和国主席令第三号",
+                "中主席令",
+                None,
+                3,
+                "中主席令第3号",
+            ),
+            (
+                "公安部令第１４９号",
+                "公安部令",
+                None,
+                149,
+                "公安部令第149号",
+            ),
             ("、卫生部令第1号", "卫生部令", None, 1, "卫生部令第1号"),
-            ("某某部令〔2019〕第3号", "某某部令", Some(2019), 3, "某某部令[2019]第3号"),
-            ("某某部令(2019)3号", "某某部令", Some(2019), 3, "某某部令[2019]3号"),
+            (
+                "某某部令〔2019〕第3号",
+                "某某部令",
+                Some(2019),
+                3,
+                "某某部令[2019]第3号",
+            ),
+            (
+                "某某部令(2019)3号",
+                "某某部令",
+                Some(2019),
+                3,
+                "某某部令[2019]3号",
+            ),
             ("國務院令第449號", "国务院令", None, 449, "国务院令第449号"),
             (
                 "监察部、人事部、中国人民银行、海关总署、国家外汇管理局令第7号",
@@ -659,7 +909,13 @@ mod tests {
                 7,
                 "监察部、人事部、中国人民银行、海关总署、国家外汇管理局令第7号",
             ),
-            ("国家发展和改革委员会令第1号", "国家发展和改革委员会令", None, 1, "国家发展和改革委员会令第1号"),
+            (
+                "国家发展和改革委员会令第1号",
+                "国家发展和改革委员会令",
+                None,
+                1,
+                "国家发展和改革委员会令第1号",
+            ),
         ] {
             let (kind, i, y, n, norm) = parts(s);
             assert_eq!(kind, DocNumberKind::Linghao, "{s}");
@@ -690,7 +946,7 @@ mod tests {
             let n = DocNumber::parse(s).unwrap();
             assert_eq!(n.kind, DocNumberKind::Other, "{s}");
             assert_eq!(n.normalized, normalized, "{s}");
-            assert_eq!((n.issuer, n.year, n.serial), (None, None, None));
+            assert_eq!((n.issuer.as_deref(), n.year, n.serial), (None, None, None));
             assert_eq!(n.raw, s.trim());
             assert!(!n.is_structured());
         }
@@ -735,29 +991,64 @@ mod tests {
                     行为规则〉的通知》(发改价格〔2008〕1828号)规定执行。再次重申(德府办发〔2017〕107号)。";
         assert_eq!(
             find_in_text(body),
-            ["德府办发〔2017〕107号", "德府办发〔2017〕21号", "发改价格〔2008〕1828号"]
+            [
+                "德府办发〔2017〕107号",
+                "德府办发〔2017〕21号",
+                "发改价格〔2008〕1828号"
+            ]
         );
     }
 
     #[test]
     fn issuer_does_not_swallow_prose() {
         for (text, want) in [
-            ("转发了《凉山州全面推进政务公开工作实施方案》(德府办发〔2017〕21号)", "德府办发〔2017〕21号"),
+            (
+                "转发了《凉山州全面推进政务公开工作实施方案》(德府办发〔2017〕21号)",
+                "德府办发〔2017〕21号",
+            ),
             ("根据德府办发〔2017〕21号文件", "德府办发〔2017〕21号"),
             ("按照国办发(1985)49号文件规定", "国办发(1985)49号"),
-            ("凡需新辟军民合用机场，按国办发(1985)49号文件规定", "国办发(1985)49号"),
+            (
+                "凡需新辟军民合用机场，按国办发(1985)49号文件规定",
+                "国办发(1985)49号",
+            ),
             ("现印发川府函[2019]12号的意见", "川府函[2019]12号"),
-            ("1993年8月7日 最高人民法院以法发〔1993〕15号通知印发", "法发〔1993〕15号"),
-            ("11月30日市人民政府京政发〔1985〕167号文件发布", "京政发〔1985〕167号"),
-            ("自本规定公布之日起，我院法〔1998〕86号通知印发", "法〔1998〕86号"),
-            ("（以下简称京缓堵办函〔2017〕27号文）", "京缓堵办函〔2017〕27号"),
-            ("《规定》（法（研）发〔1987〕32号）同时废止", "法（研）发〔1987〕32号"),
+            (
+                "1993年8月7日 最高人民法院以法发〔1993〕15号通知印发",
+                "法发〔1993〕15号",
+            ),
+            (
+                "11月30日市人民政府京政发〔1985〕167号文件发布",
+                "京政发〔1985〕167号",
+            ),
+            (
+                "自本规定公布之日起，我院法〔1998〕86号通知印发",
+                "法〔1998〕86号",
+            ),
+            (
+                "（以下简称京缓堵办函〔2017〕27号文）",
+                "京缓堵办函〔2017〕27号",
+            ),
+            (
+                "《规定》（法（研）发〔1987〕32号）同时废止",
+                "法（研）发〔1987〕32号",
+            ),
             ("《解释》（法释〔2015〕16号）同时废止", "法释〔2015〕16号"),
-            ("原温江区国土局作出温国土资发（2018）366号《决定书》", "温国土资发（2018）366号"),
-            ("国家发展改革委发改价格〔2008〕1828号", "发改价格〔2008〕1828号"),
+            (
+                "原温江区国土局作出温国土资发（2018）366号《决定书》",
+                "温国土资发（2018）366号",
+            ),
+            (
+                "国家发展改革委发改价格〔2008〕1828号",
+                "发改价格〔2008〕1828号",
+            ),
             ("国务院办公厅国办发〔2017〕47号", "国办发〔2017〕47号"),
             ("和国发〔2017〕47号", "国发〔2017〕47号"),
-            ("德府办发 〔２０１７〕 １０７ 号", "德府办发 〔２０１７〕 １０７ 号"),
+            ("根據德府辦發〔2017〕107號文件", "德府辦發〔2017〕107號"),
+            (
+                "德府办发 〔２０１７〕 １０７ 号",
+                "德府办发 〔２０１７〕 １０７ 号",
+            ),
         ] {
             assert_eq!(find_in_text(text), [want], "{text}");
         }
@@ -766,19 +1057,40 @@ mod tests {
     #[test]
     fn finds_linghao_without_the_date_before() {
         for (text, want) in [
-            ("2001年6月15日中华人民共和国国务院令第306号公布", "中华人民共和国国务院令第306号"),
-            ("2001年6月15日 中华人民共和国国务院令第306号公布", "中华人民共和国国务院令第306号"),
+            (
+                "2001年6月15日中华人民共和国国务院令第306号公布",
+                "中华人民共和国国务院令第306号",
+            ),
+            (
+                "2001年6月15日 中华人民共和国国务院令第306号公布",
+                "中华人民共和国国务院令第306号",
+            ),
             ("二〇〇一年六月十五日国务院令第306号公布", "国务院令第306号"),
-            ("1998年3月12日原国家质量技术监督局令第51号公布的《办法》", "国家质量技术监督局令第51号"),
+            (
+                "1998年3月12日原国家质量技术监督局令第51号公布的《办法》",
+                "国家质量技术监督局令第51号",
+            ),
             ("2012年12月13日 公安部令第127号修订发布", "公安部令第127号"),
-            ("《国务院关于职工工作时间的规定》（国务院令第174号）第三条", "国务院令第174号"),
+            (
+                "《国务院关于职工工作时间的规定》（国务院令第174号）第三条",
+                "国务院令第174号",
+            ),
             (
                 "1993年中华人民共和国国务院、中华人民共和国中央军事委员会令第128号发布",
                 "中华人民共和国国务院、中华人民共和国中央军事委员会令第128号",
             ),
-            ("根据国务院、中央军事委员会令第178号", "国务院、中央军事委员会令第178号"),
-            ("1989年中华人民共和国主席令第七十三号公布", "中华人民共和国主席令第七十三号"),
-            ("经国家发展和改革委员会令第1号发布", "国家发展和改革委员会令第1号"),
+            (
+                "根据国务院、中央军事委员会令第178号",
+                "国务院、中央军事委员会令第178号",
+            ),
+            (
+                "1989年中华人民共和国主席令第七十三号公布",
+                "中华人民共和国主席令第七十三号",
+            ),
+            (
+                "经国家发展和改革委员会令第1号发布",
+                "国家发展和改革委员会令第1号",
+            ),
             ("某某部令〔2019〕第3号", "某某部令〔2019〕第3号"),
         ] {
             assert_eq!(find_in_text(text), [want], "{text}");
@@ -802,7 +1114,11 @@ mod tests {
             "德府办发〔2017〕107",
             "京ICP备05070218号",
         ] {
-            assert!(find_in_text(text).is_empty(), "{text}: {:?}", find_in_text(text));
+            assert!(
+                find_in_text(text).is_empty(),
+                "{text}: {:?}",
+                find_in_text(text)
+            );
         }
     }
 
@@ -810,7 +1126,14 @@ mod tests {
     fn deduplicates_by_normalized_form_keeping_first_spelling() {
         let text = "德府办发〔2017〕107号；德府办发(2017)107号；德府办发［２０１７］１０７号；\
                     国务院令第449号；中华人民共和国国务院令第449号；国办发〔2017〕47号、国办发〔2017〕047号";
-        assert_eq!(find_in_text(text), ["德府办发〔2017〕107号", "国务院令第449号", "国办发〔2017〕47号"]);
+        assert_eq!(
+            find_in_text(text),
+            [
+                "德府办发〔2017〕107号",
+                "国务院令第449号",
+                "国办发〔2017〕47号"
+            ]
+        );
     }
 
     #[test]
@@ -818,7 +1141,12 @@ mod tests {
         let text = "德府办发〔2017〕107号德府办发〔2017〕21号和国务院令第1号公安部令第2号";
         assert_eq!(
             find_in_text(text),
-            ["德府办发〔2017〕107号", "德府办发〔2017〕21号", "国务院令第1号", "公安部令第2号"]
+            [
+                "德府办发〔2017〕107号",
+                "德府办发〔2017〕21号",
+                "国务院令第1号",
+                "公安部令第2号"
+            ]
         );
     }
 

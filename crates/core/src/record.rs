@@ -155,7 +155,10 @@ impl Record {
     /// Known fields are validated and mapped; every other field, and a known field whose value
     /// cannot be used (an unparseable date, say), is kept in [`Record::extra`] with a warning.
     /// The record is [`finish`](Record::finish)ed. `source` names the input for derived ids.
-    pub fn from_json(value: Value, source: Option<&str>) -> Result<(Record, Vec<Warning>), RecordError> {
+    pub fn from_json(
+        value: Value,
+        source: Option<&str>,
+    ) -> Result<(Record, Vec<Warning>), RecordError> {
         let Value::Object(mut map) = value else {
             return Err(RecordError::NotAnObject(json_kind(&value)));
         };
@@ -175,12 +178,16 @@ impl Record {
             ..Record::default()
         };
         for (field, slot) in [("publish_date", 0), ("written_date", 1)] {
-            let Some(raw) = take_string(&mut map, field, false)? else { continue };
+            let Some(raw) = take_string(&mut map, field, false)? else {
+                continue;
+            };
             match Date::parse(&raw) {
                 Some(date) if slot == 0 => record.publish_date = Some(date),
                 Some(date) => record.written_date = Some(date),
                 None => {
-                    warnings.push(format!("field `{field}`: {raw:?} is not a date; kept as extra `{field}`"));
+                    warnings.push(format!(
+                        "field `{field}`: {raw:?} is not a date; kept as extra `{field}`"
+                    ));
                     map.insert(field.to_string(), Value::String(raw));
                 }
             }
@@ -190,11 +197,17 @@ impl Record {
             Some(Value::Number(n)) if n.as_i64().is_some_and(|y| (1..=9999).contains(&y)) => {
                 record.year = n.as_i64().map(|y| y as i32);
             }
-            Some(Value::String(s)) if s.trim().parse::<i32>().is_ok_and(|y| (1..=9999).contains(&y)) => {
+            Some(Value::String(s))
+                if s.trim()
+                    .parse::<i32>()
+                    .is_ok_and(|y| (1..=9999).contains(&y)) =>
+            {
                 record.year = s.trim().parse().ok();
             }
             Some(other) => {
-                warnings.push(format!("field `year`: {other} is not a year; kept as extra `year`"));
+                warnings.push(format!(
+                    "field `year`: {other} is not a year; kept as extra `year`"
+                ));
                 map.insert("year".into(), other);
             }
         }
@@ -203,12 +216,16 @@ impl Record {
             Some(Value::String(s)) => match Validity::parse(&s) {
                 Some(v) => record.validity = Some(v),
                 None => {
-                    warnings.push(format!("field `validity`: unknown value {s:?}; kept as extra `validity`"));
+                    warnings.push(format!(
+                        "field `validity`: unknown value {s:?}; kept as extra `validity`"
+                    ));
                     map.insert("validity".into(), Value::String(s));
                 }
             },
             Some(other) => {
-                warnings.push(format!("field `validity`: {other} is not a string; kept as extra `validity`"));
+                warnings.push(format!(
+                    "field `validity`: {other} is not a string; kept as extra `validity`"
+                ));
                 map.insert("validity".into(), other);
             }
         }
@@ -229,7 +246,10 @@ impl Record {
                     .collect();
             }
             Some(other) => {
-                warnings.push("field `cited_doc_numbers`: expected an array of strings; kept as extra".to_string());
+                warnings.push(
+                    "field `cited_doc_numbers`: expected an array of strings; kept as extra"
+                        .to_string(),
+                );
                 map.insert("cited_doc_numbers".into(), other);
             }
         }
@@ -285,7 +305,8 @@ impl Record {
         }
         if let Some(own) = self.doc_number.as_deref() {
             let own = docnumber::normalize(own);
-            self.cited_doc_numbers.retain(|n| docnumber::normalize(n) != own);
+            self.cited_doc_numbers
+                .retain(|n| docnumber::normalize(n) != own);
         }
         self.id = self.id.trim().to_string();
         if self.id.is_empty() {
@@ -311,9 +332,14 @@ pub fn derive_id(basis: &str) -> String {
 /// `/` or `\`, at most [`MAX_ID_LEN`] bytes.
 pub fn check_id(id: &str) -> Result<(), RecordError> {
     if id.len() > MAX_ID_LEN {
-        return Err(RecordError::BadId(format!("longer than {MAX_ID_LEN} bytes")));
+        return Err(RecordError::BadId(format!(
+            "longer than {MAX_ID_LEN} bytes"
+        )));
     }
-    if let Some(c) = id.chars().find(|c| c.is_control() || matches!(c, '/' | '\\') || c.is_whitespace()) {
+    if let Some(c) = id
+        .chars()
+        .find(|c| c.is_control() || matches!(c, '/' | '\\') || c.is_whitespace())
+    {
         return Err(RecordError::BadId(format!("contains {c:?}")));
     }
     if id == "." || id == ".." {
@@ -324,7 +350,11 @@ pub fn check_id(id: &str) -> Result<(), RecordError> {
 
 /// Removes `field` from `map`: a string (trimmed), `None` when absent or null. Numbers are
 /// accepted as strings where `numbers_ok` (ids such as `12345`).
-fn take_string(map: &mut Map<String, Value>, field: &'static str, numbers_ok: bool) -> Result<Option<String>, RecordError> {
+fn take_string(
+    map: &mut Map<String, Value>,
+    field: &'static str,
+    numbers_ok: bool,
+) -> Result<Option<String>, RecordError> {
     match map.remove(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -343,7 +373,9 @@ mod tests {
     use serde_json::json;
 
     fn record(v: Value) -> Record {
-        Record::from_json(v, Some("t.jsonl:1")).expect("valid record").0
+        Record::from_json(v, Some("t.jsonl:1"))
+            .expect("valid record")
+            .0
     }
 
     #[test]
@@ -369,7 +401,9 @@ mod tests {
     fn year_comes_from_publish_date_else_from_the_year_field() {
         let r = record(json!({"id": "a", "title": "t", "body": "b", "year": 1985}));
         assert_eq!(r.year, Some(1985));
-        let r = record(json!({"id": "a", "title": "t", "body": "b", "year": 1985, "publish_date": "1986-03-01"}));
+        let r = record(
+            json!({"id": "a", "title": "t", "body": "b", "year": 1985, "publish_date": "1986-03-01"}),
+        );
         assert_eq!(r.year, Some(1986));
     }
 
@@ -382,8 +416,11 @@ mod tests {
 
     #[test]
     fn bad_values_are_kept_with_a_warning() {
-        let (r, warnings) =
-            Record::from_json(json!({"id": "a", "title": "t", "publish_date": "某日", "year": "x"}), None).unwrap();
+        let (r, warnings) = Record::from_json(
+            json!({"id": "a", "title": "t", "publish_date": "某日", "year": "x"}),
+            None,
+        )
+        .unwrap();
         assert_eq!(r.publish_date, None);
         assert_eq!(r.extra["publish_date"], json!("某日"));
         assert_eq!(r.extra["year"], json!("x"));
@@ -392,7 +429,10 @@ mod tests {
 
     #[test]
     fn rejects_what_cannot_be_indexed() {
-        assert_eq!(Record::from_json(json!([1]), None).unwrap_err(), RecordError::NotAnObject("an array"));
+        assert_eq!(
+            Record::from_json(json!([1]), None).unwrap_err(),
+            RecordError::NotAnObject("an array")
+        );
         assert_eq!(
             Record::from_json(json!({"id": "a", "title": " ", "body": ""}), None).unwrap_err(),
             RecordError::Empty
@@ -401,7 +441,10 @@ mod tests {
             Record::from_json(json!({"id": "a", "title": 5}), None).unwrap_err(),
             RecordError::WrongType { field: "title", .. }
         ));
-        assert_eq!(Record::from_json(json!({"title": "t"}), None).unwrap_err(), RecordError::NoId);
+        assert_eq!(
+            Record::from_json(json!({"title": "t"}), None).unwrap_err(),
+            RecordError::NoId
+        );
         assert!(matches!(
             Record::from_json(json!({"id": "../etc", "title": "t"}), None).unwrap_err(),
             RecordError::BadId(_)
@@ -414,14 +457,18 @@ mod tests {
         let b = record(json!({"title": "t2", "source_url": "http://x/1.html"}));
         assert_eq!(a.id, b.id);
         assert_eq!(a.id.len(), 16);
-        let c = Record::from_json(json!({"title": "t"}), Some("dir/a.html")).unwrap().0;
+        let c = Record::from_json(json!({"title": "t"}), Some("dir/a.html"))
+            .unwrap()
+            .0;
         assert_ne!(c.id, a.id);
     }
 
     #[test]
     fn round_trips_through_json() {
-        let r = record(json!({"id": "a", "title": "关于印发某办法的通知", "body": "正文",
-            "publish_date": "2018-03-30", "written_date": "2018-02-23", "x": {"y": 1}}));
+        let r = record(
+            json!({"id": "a", "title": "关于印发某办法的通知", "body": "正文",
+            "publish_date": "2018-03-30", "written_date": "2018-02-23", "x": {"y": 1}}),
+        );
         let back: Record = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         assert_eq!(back, r);
         assert_eq!(r.doc_type.as_deref(), Some("通知"));

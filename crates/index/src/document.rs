@@ -73,10 +73,16 @@ pub fn to_document(fields: &Fields, record: &Record) -> TantivyDocument {
         doc.add_text(fields.index_no, normalize(index_no).trim());
     }
     if let Some(date) = record.publish_date {
-        doc.add_date(fields.publish_date, DateTime::from_timestamp_secs(date.unix_seconds()));
+        doc.add_date(
+            fields.publish_date,
+            DateTime::from_timestamp_secs(date.unix_seconds()),
+        );
     }
     if let Some(date) = record.written_date {
-        doc.add_date(fields.written_date, DateTime::from_timestamp_secs(date.unix_seconds()));
+        doc.add_date(
+            fields.written_date,
+            DateTime::from_timestamp_secs(date.unix_seconds()),
+        );
     }
     if let Some(year) = record.year {
         doc.add_i64(fields.year, i64::from(year));

@@ -87,14 +87,19 @@ pub struct GongkaiIndex {
 
 impl std::fmt::Debug for GongkaiIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GongkaiIndex").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("GongkaiIndex")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
 /// Registers Gongkai's tokenizers on an index under the names the schema uses.
 pub fn register_tokenizers(index: &Index, segmenter: &Segmenter) {
     let manager = index.tokenizers();
-    manager.register(schema::WORDS_TOKENIZER, WordTokenizer::new(segmenter.clone()));
+    manager.register(
+        schema::WORDS_TOKENIZER,
+        WordTokenizer::new(segmenter.clone()),
+    );
     manager.register(schema::BIGRAM_TOKENIZER, BigramTokenizer::default());
     manager.register(schema::UNIGRAM_TOKENIZER, UnigramTokenizer::default());
 }
@@ -219,10 +224,13 @@ impl GongkaiIndex {
             .num_worker_threads(threads)
             .memory_budget_per_thread(per_thread)
             .build();
-        let inner = self.index.writer_with_options(options).map_err(|e| match e {
-            tantivy::TantivyError::LockFailure(..) => IndexError::Locked(self.path.clone()),
-            other => IndexError::Tantivy(other),
-        })?;
+        let inner = self
+            .index
+            .writer_with_options(options)
+            .map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => IndexError::Locked(self.path.clone()),
+                other => IndexError::Tantivy(other),
+            })?;
         Ok(Writer {
             inner,
             fields: self.fields,
@@ -267,7 +275,10 @@ impl GongkaiIndex {
             Term::from_field_text(self.fields.id, id),
             IndexRecordOption::Basic,
         );
-        let top = searcher.search(&query, &tantivy::collector::TopDocs::with_limit(1).order_by_score())?;
+        let top = searcher.search(
+            &query,
+            &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
+        )?;
         match top.first() {
             None => Ok(None),
             Some((_, address)) => {
@@ -318,15 +329,21 @@ impl Writer {
     }
 
     /// Adds a prepared document (see [`document::to_document`]), replacing its id.
-    pub fn upsert_document(&mut self, id: &str, doc: tantivy::TantivyDocument) -> Result<(), IndexError> {
-        self.inner.delete_term(Term::from_field_text(self.fields.id, id));
+    pub fn upsert_document(
+        &mut self,
+        id: &str,
+        doc: tantivy::TantivyDocument,
+    ) -> Result<(), IndexError> {
+        self.inner
+            .delete_term(Term::from_field_text(self.fields.id, id));
         self.inner.add_document(doc)?;
         Ok(())
     }
 
     /// Removes the document with this id, if any (visible after commit).
     pub fn delete(&mut self, id: &str) {
-        self.inner.delete_term(Term::from_field_text(self.fields.id, id));
+        self.inner
+            .delete_term(Term::from_field_text(self.fields.id, id));
     }
 
     /// Makes everything added so far durable and visible to new readers.
@@ -363,15 +380,24 @@ mod tests {
         let path = dir.path().join("index");
         let index = GongkaiIndex::open_or_create(&path, &IndexOptions::default()).unwrap();
         let mut writer = index.writer(1, 50 << 20).unwrap();
-        writer.upsert(&record("a", "关于印发某办法的通知", "正文一")).unwrap();
-        writer.upsert(&record("b", "商用密码管理条例", "正文二")).unwrap();
+        writer
+            .upsert(&record("a", "关于印发某办法的通知", "正文一"))
+            .unwrap();
+        writer
+            .upsert(&record("b", "商用密码管理条例", "正文二"))
+            .unwrap();
         writer.commit().unwrap();
-        writer.upsert(&record("a", "关于印发某办法的通知（修订）", "正文三")).unwrap();
+        writer
+            .upsert(&record("a", "关于印发某办法的通知（修订）", "正文三"))
+            .unwrap();
         writer.commit().unwrap();
         writer.finish().unwrap();
         let index = GongkaiIndex::open(&path, &IndexOptions::default()).unwrap();
         assert_eq!(index.num_docs(), 2);
-        assert_eq!(index.live_ids().unwrap(), HashSet::from(["a".to_string(), "b".to_string()]));
+        assert_eq!(
+            index.live_ids().unwrap(),
+            HashSet::from(["a".to_string(), "b".to_string()])
+        );
         assert_eq!(index.get("a").unwrap().unwrap().body, "正文三");
         assert!(index.get("zzz").unwrap().is_none());
     }
@@ -395,6 +421,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let index = GongkaiIndex::open_or_create(dir.path(), &IndexOptions::default()).unwrap();
         let _w = index.writer(1, 50 << 20).unwrap();
-        assert!(matches!(index.writer(1, 50 << 20), Err(IndexError::Locked(_))));
+        assert!(matches!(
+            index.writer(1, 50 << 20),
+            Err(IndexError::Locked(_))
+        ));
     }
 }

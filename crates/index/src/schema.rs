@@ -18,8 +18,8 @@
 //! stored once, as JSON, in `doc`.
 
 use tantivy::schema::{
-    FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing,
-    TextOptions, BytesOptions, DateOptions, DateTimePrecision, FAST, INDEXED, STORED, STRING,
+    BytesOptions, DateOptions, DateTimePrecision, FacetOptions, Field, IndexRecordOption,
+    NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
 };
 
 /// Tokenizer name for jieba word tokens.

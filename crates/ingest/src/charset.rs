@@ -73,7 +73,10 @@ pub fn decode(bytes: &[u8], declared: Option<&str>) -> Decoded {
     if let Some(raw) = declared {
         match label_to_encoding(raw, Declaration::External) {
             Some(encoding) => declaration = Some((encoding, Declaration::External)),
-            None => warnings.push(format!("unknown declared charset {:?}; ignored", raw.trim())),
+            None => warnings.push(format!(
+                "unknown declared charset {:?}; ignored",
+                raw.trim()
+            )),
         }
     }
     if declaration.is_none() {
@@ -123,18 +126,31 @@ pub fn decode(bytes: &[u8], declared: Option<&str>) -> Decoded {
             }
         }
     }
-    finish(text, declared_encoding, DetectedBy::Declared(source), warnings)
+    finish(
+        text,
+        declared_encoding,
+        DetectedBy::Declared(source),
+        warnings,
+    )
 }
 
 /// Adds the replacement-character warning and builds the result.
-fn finish(text: String, encoding: &'static Encoding, how: DetectedBy, mut warnings: Vec<String>) -> Decoded {
+fn finish(
+    text: String,
+    encoding: &'static Encoding,
+    how: DetectedBy,
+    mut warnings: Vec<String>,
+) -> Decoded {
     let bad = count_replacements(&text);
     if bad > 0 {
         let total = text.chars().count().max(1);
         // More than 10, or more than 0.1 % of the text: a real decoding problem, not one stray
         // character the author typed.
         if bad > 10 || bad * 1000 > total {
-            warnings.push(format!("{bad} replacement characters after decoding as {}", encoding.name()));
+            warnings.push(format!(
+                "{bad} replacement characters after decoding as {}",
+                encoding.name()
+            ));
         }
     }
     Decoded {
@@ -151,7 +167,9 @@ fn decode_with(encoding: &'static Encoding, bytes: &[u8]) -> String {
 }
 
 fn count_replacements(text: &str) -> usize {
-    text.chars().filter(|&c| c == char::REPLACEMENT_CHARACTER).count()
+    text.chars()
+        .filter(|&c| c == char::REPLACEMENT_CHARACTER)
+        .count()
 }
 
 /// UTF-16 is the only family a `<meta>` scan or an ASCII heuristic cannot apply to.
@@ -212,7 +230,10 @@ fn sniff_meta_charset(bytes: &[u8]) -> Option<String> {
     let mut from = 0;
     while let Some(offset) = find_ascii_ci(&head[from..], b"<meta") {
         let start = from + offset + b"<meta".len();
-        let end = head[start..].iter().position(|&b| b == b'>').map_or(head.len(), |p| start + p);
+        let end = head[start..]
+            .iter()
+            .position(|&b| b == b'>')
+            .map_or(head.len(), |p| start + p);
         let tag = &head[start..end];
         if let Some(at) = find_ascii_ci(tag, b"charset") {
             if let Some(label) = charset_value(tag, at + b"charset".len()) {
@@ -232,7 +253,10 @@ fn charset_value(bytes: &[u8], at: usize) -> Option<String> {
         return None;
     }
     i += 1;
-    while rest.get(i).is_some_and(|b| b.is_ascii_whitespace() || *b == b'"' || *b == b'\'') {
+    while rest
+        .get(i)
+        .is_some_and(|b| b.is_ascii_whitespace() || *b == b'"' || *b == b'\'')
+    {
         i += 1;
     }
     let label: String = rest[i.min(rest.len())..]
@@ -248,7 +272,9 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 fn find_ascii_ci(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
+    haystack
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]
@@ -291,7 +317,10 @@ mod tests {
 
         let html = b"<META HTTP-EQUIV='Content-Type' CONTENT='text/html; charset=gb2312'>";
         assert_eq!(sniff_meta_charset(html).as_deref(), Some("gb2312"));
-        assert_eq!(sniff_meta_charset(b"<?xml version=\"1.0\" encoding=\"GBK\"?>").as_deref(), Some("GBK"));
+        assert_eq!(
+            sniff_meta_charset(b"<?xml version=\"1.0\" encoding=\"GBK\"?>").as_deref(),
+            Some("GBK")
+        );
         assert_eq!(sniff_meta_charset(b"<meta name=charset>"), None);
     }
 
@@ -311,7 +340,13 @@ mod tests {
         let d = decode(&bytes, Some("utf-8"));
         assert_eq!(d.encoding, GB18030);
         assert_eq!(d.text, text);
-        assert!(d.warnings.iter().any(|w| w.contains("declared charset UTF-8")), "{:?}", d.warnings);
+        assert!(
+            d.warnings
+                .iter()
+                .any(|w| w.contains("declared charset UTF-8")),
+            "{:?}",
+            d.warnings
+        );
     }
 
     #[test]

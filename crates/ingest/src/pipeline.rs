@@ -22,7 +22,6 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tantivy::TantivyDocument;
 
-#[allow(unused_imports)]
 use crate::page;
 use crate::source::{self, InputFile, Item, Origin, Payload};
 
@@ -46,7 +45,9 @@ impl Default for IngestOptions {
     fn default() -> Self {
         IngestOptions {
             commit_every: 20_000,
-            threads: std::thread::available_parallelism().map_or(2, |n| n.get()).min(8),
+            threads: std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .min(8),
             memory_budget: 512 << 20,
         }
     }
@@ -131,15 +132,15 @@ pub fn parse_item(item: &Item) -> Result<(Record, Vec<String>), String> {
     match &item.payload {
         Payload::Unreadable(reason) => Err(reason.clone()),
         Payload::JsonLine(bytes) => {
-            let text = std::str::from_utf8(bytes).map_err(|e| {
-                format!("invalid UTF-8 at byte {} of the line", e.valid_up_to())
-            })?;
-            let value: serde_json::Value = serde_json::from_str(text.trim_end_matches(['\n', '\r']))
-                .map_err(|e| format!("invalid JSON: {e}"))?;
+            let text = std::str::from_utf8(bytes)
+                .map_err(|e| format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()))?;
+            let value: serde_json::Value =
+                serde_json::from_str(text.trim_end_matches(['\n', '\r']))
+                    .map_err(|e| format!("invalid JSON: {e}"))?;
             let line_source = format!("{source}:{}", item.origin.line.unwrap_or(0));
             Record::from_json(value, Some(&line_source)).map_err(|e| e.to_string())
         }
-        Payload::Page(_bytes) => Err(format!("TEMP {source}")), // TEMP-PAGE
+        Payload::Page(bytes) => page::parse_page(bytes, &source, None).map_err(|e| e.to_string()),
     }
 }
 
@@ -197,14 +198,22 @@ pub fn ingest(
     let mut committed: u64 = 0;
     for batch in receiver.iter() {
         let bytes: u64 = batch.iter().map(|i| i.bytes).sum();
-        let prepared: Vec<Prepared> = batch.into_par_iter().map(|item| prepare(index, item)).collect();
+        let prepared: Vec<Prepared> = batch
+            .into_par_iter()
+            .map(|item| prepare(index, item))
+            .collect();
         for p in prepared {
             match p {
                 Prepared::Rejected(r) => {
                     summary.rejected += 1;
                     progress.rejected(&r);
                 }
-                Prepared::Doc { origin, id, doc, warnings } => {
+                Prepared::Doc {
+                    origin,
+                    id,
+                    doc,
+                    warnings,
+                } => {
                     for w in &warnings {
                         progress.warning(&origin.to_string(), w);
                     }

@@ -93,7 +93,9 @@ fn classify(path: &Path) -> Option<(Kind, bool)> {
 /// (or is gzip), a page otherwise.
 fn sniff(path: &Path) -> (Kind, bool) {
     let mut head = [0u8; 2];
-    let n = File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+    let n = File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
     if n == 2 && head == [0x1f, 0x8b] {
         return (Kind::JsonLines, true);
     }
@@ -112,17 +114,27 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<(PathBuf, String)>) {
         match std::fs::metadata(path) {
             Err(e) => errors.push((path.clone(), e.to_string())),
             Ok(meta) if meta.is_dir() => {
-                let walker = walkdir::WalkDir::new(path).sort_by_file_name().follow_links(true);
+                let walker = walkdir::WalkDir::new(path)
+                    .sort_by_file_name()
+                    .follow_links(true);
                 for entry in walker {
                     match entry {
                         Err(e) => {
-                            let at = e.path().map(Path::to_path_buf).unwrap_or_else(|| path.clone());
+                            let at = e
+                                .path()
+                                .map(Path::to_path_buf)
+                                .unwrap_or_else(|| path.clone());
                             errors.push((at, e.to_string()));
                         }
                         Ok(entry) if entry.file_type().is_file() => {
                             if let Some((kind, gzip)) = classify(entry.path()) {
                                 let bytes = entry.metadata().map(|m| m.len()).unwrap_or(0);
-                                files.push(InputFile { path: entry.into_path(), kind, gzip, bytes });
+                                files.push(InputFile {
+                                    path: entry.into_path(),
+                                    kind,
+                                    gzip,
+                                    bytes,
+                                });
                             }
                         }
                         Ok(_) => {}
@@ -131,7 +143,12 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<(PathBuf, String)>) {
             }
             Ok(meta) => {
                 let (kind, gzip) = classify(path).unwrap_or_else(|| sniff(path));
-                files.push(InputFile { path: path.clone(), kind, gzip, bytes: meta.len() });
+                files.push(InputFile {
+                    path: path.clone(),
+                    kind,
+                    gzip,
+                    bytes: meta.len(),
+                });
             }
         }
     }
@@ -141,8 +158,15 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<(PathBuf, String)>) {
 /// Reads a file into items, calling `emit` for each. I/O errors become an
 /// [`Payload::Unreadable`] item at the place they happened; reading goes on with the next file.
 pub fn read_file(file: &InputFile, emit: &mut dyn FnMut(Item)) {
-    let origin = |line| Origin { file: file.path.clone(), line };
-    let unreadable = |line, reason: String, bytes| Item { origin: origin(line), payload: Payload::Unreadable(reason), bytes };
+    let origin = |line| Origin {
+        file: file.path.clone(),
+        line,
+    };
+    let unreadable = |line, reason: String, bytes| Item {
+        origin: origin(line),
+        payload: Payload::Unreadable(reason),
+        bytes,
+    };
     let handle = match File::open(&file.path) {
         Ok(h) => h,
         Err(e) => return emit(unreadable(None, format!("cannot read: {e}"), file.bytes)),
@@ -152,10 +176,16 @@ pub fn read_file(file: &InputFile, emit: &mut dyn FnMut(Item)) {
             let mut bytes = Vec::new();
             match handle.take(MAX_PAGE_BYTES + 1).read_to_end(&mut bytes) {
                 Err(e) => emit(unreadable(None, format!("cannot read: {e}"), file.bytes)),
-                Ok(_) if bytes.len() as u64 > MAX_PAGE_BYTES => {
-                    emit(unreadable(None, format!("larger than {} MiB", MAX_PAGE_BYTES >> 20), file.bytes))
-                }
-                Ok(_) => emit(Item { origin: origin(None), payload: Payload::Page(bytes), bytes: file.bytes }),
+                Ok(_) if bytes.len() as u64 > MAX_PAGE_BYTES => emit(unreadable(
+                    None,
+                    format!("larger than {} MiB", MAX_PAGE_BYTES >> 20),
+                    file.bytes,
+                )),
+                Ok(_) => emit(Item {
+                    origin: origin(None),
+                    payload: Payload::Page(bytes),
+                    bytes: file.bytes,
+                }),
             }
         }
         Kind::JsonLines => {
@@ -165,13 +195,21 @@ pub fn read_file(file: &InputFile, emit: &mut dyn FnMut(Item)) {
                 Box::new(handle)
             };
             // Progress is counted in file bytes; for gzip, spread it over decompressed lines.
-            let mut reader = BufReader::with_capacity(1 << 20, CountingReader { inner: raw, count: 0 });
+            let mut reader = BufReader::with_capacity(
+                1 << 20,
+                CountingReader {
+                    inner: raw,
+                    count: 0,
+                },
+            );
             let mut line_no = 0usize;
             let mut reported = 0u64;
             loop {
                 let mut line = Vec::new();
                 line_no += 1;
-                let read = (&mut reader).take(MAX_LINE_BYTES + 1).read_until(b'\n', &mut line);
+                let read = (&mut reader)
+                    .take(MAX_LINE_BYTES + 1)
+                    .read_until(b'\n', &mut line);
                 let decoded = reader.get_ref().count;
                 let advance = decoded.saturating_sub(reported);
                 reported += advance;
@@ -182,7 +220,11 @@ pub fn read_file(file: &InputFile, emit: &mut dyn FnMut(Item)) {
                     }
                     Ok(0) => return,
                     Ok(_) if line.len() as u64 > MAX_LINE_BYTES && !line.ends_with(b"\n") => {
-                        emit(unreadable(Some(line_no), format!("line longer than {} MiB", MAX_LINE_BYTES >> 20), advance));
+                        emit(unreadable(
+                            Some(line_no),
+                            format!("line longer than {} MiB", MAX_LINE_BYTES >> 20),
+                            advance,
+                        ));
                         // Skip the rest of the overlong line.
                         let mut sink = Vec::new();
                         if reader.read_until(b'\n', &mut sink).is_err() {
@@ -194,7 +236,11 @@ pub fn read_file(file: &InputFile, emit: &mut dyn FnMut(Item)) {
                         if line.iter().all(u8::is_ascii_whitespace) {
                             continue;
                         }
-                        emit(Item { origin: origin(Some(line_no)), payload: Payload::JsonLine(line), bytes });
+                        emit(Item {
+                            origin: origin(Some(line_no)),
+                            payload: Payload::JsonLine(line),
+                            bytes,
+                        });
                     }
                 }
             }
@@ -231,8 +277,14 @@ mod tests {
 
     #[test]
     fn classifies_by_extension() {
-        assert_eq!(classify(Path::new("a/b.jsonl.gz")), Some((Kind::JsonLines, true)));
-        assert_eq!(classify(Path::new("b.NDJSON")), Some((Kind::JsonLines, false)));
+        assert_eq!(
+            classify(Path::new("a/b.jsonl.gz")),
+            Some((Kind::JsonLines, true))
+        );
+        assert_eq!(
+            classify(Path::new("b.NDJSON")),
+            Some((Kind::JsonLines, false))
+        );
         assert_eq!(classify(Path::new("p.shtml")), Some((Kind::Page, false)));
         assert_eq!(classify(Path::new("README.md")), None);
         assert_eq!(classify(Path::new("noext")), None);

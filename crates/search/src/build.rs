@@ -95,7 +95,10 @@ pub fn exact(grams: Field, chars: Option<Field>, normalized: &str) -> Option<Box
 fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     match queries.len() {
         0 => boxed(EmptyQuery),
-        1 => queries.into_iter().next().unwrap_or_else(|| boxed(EmptyQuery)),
+        1 => queries
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| boxed(EmptyQuery)),
         _ => boxed(BooleanQuery::new(
             queries.into_iter().map(|q| (Occur::Should, q)).collect(),
         )),
@@ -135,7 +138,12 @@ fn word_clause(f: &Fields, word: &str) -> Box<dyn Query> {
 
 /// The clause for one free-text atom: all its words required. `None` when it has no words
 /// and no characters to match (pure punctuation or whitespace is dropped).
-fn text_atom(f: &Fields, segmenter: &Segmenter, raw: &str, needles: &mut Needles) -> Option<Box<dyn Query>> {
+fn text_atom(
+    f: &Fields,
+    segmenter: &Segmenter,
+    raw: &str,
+    needles: &mut Needles,
+) -> Option<Box<dyn Query>> {
     let normalized = normalize(raw);
     let words: Vec<String> = segmenter
         .words(&normalized)
@@ -164,13 +172,22 @@ fn text_atom(f: &Fields, segmenter: &Segmenter, raw: &str, needles: &mut Needles
         }
     }
     Some(if must.len() == 1 {
-        must.into_iter().next().map(|(_, q)| q).unwrap_or_else(|| boxed(EmptyQuery))
+        must.into_iter()
+            .next()
+            .map(|(_, q)| q)
+            .unwrap_or_else(|| boxed(EmptyQuery))
     } else {
         boxed(BooleanQuery::new(must))
     })
 }
 
-fn atom_query(f: &Fields, segmenter: &Segmenter, atom: &Atom, needles: &mut Needles, for_exclusion: bool) -> Option<Box<dyn Query>> {
+fn atom_query(
+    f: &Fields,
+    segmenter: &Segmenter,
+    atom: &Atom,
+    needles: &mut Needles,
+    for_exclusion: bool,
+) -> Option<Box<dyn Query>> {
     match atom {
         Atom::Phrase(p) => {
             let n = normalize(p);
@@ -186,7 +203,12 @@ fn atom_query(f: &Fields, segmenter: &Segmenter, atom: &Atom, needles: &mut Need
 }
 
 /// The scoring part of a query: `None` for match-all.
-pub fn text_query(f: &Fields, segmenter: &Segmenter, raw: &str, parsed: &ParsedQuery) -> (Option<Box<dyn Query>>, Needles) {
+pub fn text_query(
+    f: &Fields,
+    segmenter: &Segmenter,
+    raw: &str,
+    parsed: &ParsedQuery,
+) -> (Option<Box<dyn Query>>, Needles) {
     let mut needles = Needles::default();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut positive = 0;
@@ -217,15 +239,25 @@ pub fn text_query(f: &Fields, segmenter: &Segmenter, raw: &str, parsed: &ParsedQ
 
     // Whole-query evidence, only when the query is plain text (no operators).
     let plain = parsed.clauses.len() == 1
-        || parsed.clauses.iter().all(|c| !c.exclude && c.any_of.len() == 1 && matches!(c.any_of[0], Atom::Word(_)));
+        || parsed
+            .clauses
+            .iter()
+            .all(|c| !c.exclude && c.any_of.len() == 1 && matches!(c.any_of[0], Atom::Word(_)));
     let whole = normalize(raw);
     let whole = whole.trim();
     if plain && !whole.is_empty() {
         clauses.push((
             Occur::Should,
-            boost(term(f.title_exact, &document::exact_title(whole)), EXACT_TITLE_BOOST),
+            boost(
+                term(f.title_exact, &document::exact_title(whole)),
+                EXACT_TITLE_BOOST,
+            ),
         ));
-        if let Some(q) = exact(f.title_grams, None, &whole.split_whitespace().collect::<String>()) {
+        if let Some(q) = exact(
+            f.title_grams,
+            None,
+            &whole.split_whitespace().collect::<String>(),
+        ) {
             clauses.push((Occur::Should, boost(q, TITLE_PHRASE_BOOST)));
         }
     }
@@ -237,8 +269,14 @@ pub fn text_query(f: &Fields, segmenter: &Segmenter, raw: &str, parsed: &ParsedQ
         if let Some(number) = DocNumber::parse(raw).filter(|n| n.kind != DocNumberKind::Other) {
             let by_number = vec![
                 (Occur::Should, text),
-                (Occur::Should, boost(term(f.doc_number, &number.normalized), DOC_NUMBER_BOOST)),
-                (Occur::Should, boost(term(f.cited, &number.normalized), CITED_BOOST)),
+                (
+                    Occur::Should,
+                    boost(term(f.doc_number, &number.normalized), DOC_NUMBER_BOOST),
+                ),
+                (
+                    Occur::Should,
+                    boost(term(f.cited, &number.normalized), CITED_BOOST),
+                ),
             ];
             return (Some(boxed(BooleanQuery::new(by_number))), needles);
         }
@@ -294,14 +332,29 @@ pub fn filter_clauses(f: &Fields, filters: &Filters) -> Vec<(Occur, Box<dyn Quer
         out.push(filter(any_of(years)));
     }
     if filters.year_from.is_some() || filters.year_to.is_some() {
-        let lower = filters.year_from.map_or(Bound::Unbounded, |y| Bound::Included(Term::from_field_i64(f.year, y)));
-        let upper = filters.year_to.map_or(Bound::Unbounded, |y| Bound::Included(Term::from_field_i64(f.year, y)));
+        let lower = filters.year_from.map_or(Bound::Unbounded, |y| {
+            Bound::Included(Term::from_field_i64(f.year, y))
+        });
+        let upper = filters.year_to.map_or(Bound::Unbounded, |y| {
+            Bound::Included(Term::from_field_i64(f.year, y))
+        });
         out.push(filter(boxed(RangeQuery::new(lower, upper))));
     }
     if filters.date_from.is_some() || filters.date_to.is_some() {
-        let at = |d: &gongkai_core::Date| Term::from_field_date(f.publish_date, DateTime::from_timestamp_secs(d.unix_seconds()));
-        let lower = filters.date_from.as_ref().map_or(Bound::Unbounded, |d| Bound::Included(at(d)));
-        let upper = filters.date_to.as_ref().map_or(Bound::Unbounded, |d| Bound::Included(at(d)));
+        let at = |d: &gongkai_core::Date| {
+            Term::from_field_date(
+                f.publish_date,
+                DateTime::from_timestamp_secs(d.unix_seconds()),
+            )
+        };
+        let lower = filters
+            .date_from
+            .as_ref()
+            .map_or(Bound::Unbounded, |d| Bound::Included(at(d)));
+        let upper = filters
+            .date_to
+            .as_ref()
+            .map_or(Bound::Unbounded, |d| Bound::Included(at(d)));
         out.push(filter(boxed(RangeQuery::new(lower, upper))));
     }
     out

@@ -56,7 +56,9 @@ impl FacetField {
 
     /// Parses a facet name.
     pub fn parse(name: &str) -> Option<FacetField> {
-        FacetField::ALL.into_iter().find(|f| f.name() == name.trim())
+        FacetField::ALL
+            .into_iter()
+            .find(|f| f.name() == name.trim())
     }
 
     fn column(self) -> &'static str {
@@ -115,7 +117,11 @@ impl Collector for FacetCounter {
     type Fruit = HashMap<String, u64>;
     type Child = SegmentCounter;
 
-    fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<SegmentCounter> {
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<SegmentCounter> {
         let fast = segment.fast_fields();
         Ok(match self.field {
             FacetField::Year => match fast.i64(self.field.column()) {
@@ -124,7 +130,7 @@ impl Collector for FacetCounter {
             },
             FacetField::Category => {
                 let reader = segment.facet_reader(self.field.column())?;
-                let n = reader.num_facets() as usize;
+                let n = reader.num_facets();
                 SegmentCounter::Category(reader, vec![0; n])
             }
             _ => match fast.str(self.field.column())? {
@@ -141,7 +147,10 @@ impl Collector for FacetCounter {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<HashMap<String, u64>>) -> tantivy::Result<HashMap<String, u64>> {
+    fn merge_fruits(
+        &self,
+        fruits: Vec<HashMap<String, u64>>,
+    ) -> tantivy::Result<HashMap<String, u64>> {
         let mut total = HashMap::new();
         for fruit in fruits {
             for (k, v) in fruit {

@@ -156,7 +156,8 @@ fn fragments(body: &str, matches: &[(usize, usize)]) -> Vec<String> {
         if a < covered_until {
             continue;
         }
-        let start = back_chars(body, a, FRAGMENT_CHARS);
+        // Never repeat text an earlier fragment showed.
+        let start = back_chars(body, a, FRAGMENT_CHARS).max(covered_until);
         let end = nth_char_boundary(body, start, FRAGMENT_CHARS * 2);
         let mut s = String::new();
         if start > 0 {
@@ -191,11 +192,18 @@ fn collapse_ws(s: &str) -> String {
 }
 
 fn nth_char_boundary(text: &str, from: usize, n: usize) -> usize {
-    text[from..].char_indices().nth(n).map_or(text.len(), |(i, _)| from + i)
+    text[from..]
+        .char_indices()
+        .nth(n)
+        .map_or(text.len(), |(i, _)| from + i)
 }
 
 fn back_chars(text: &str, from: usize, n: usize) -> usize {
-    text[..from].char_indices().rev().nth(n.saturating_sub(1)).map_or(0, |(i, _)| i)
+    text[..from]
+        .char_indices()
+        .rev()
+        .nth(n.saturating_sub(1))
+        .map_or(0, |(i, _)| i)
 }
 
 fn escape_into(text: &str, out: &mut String) {
@@ -222,7 +230,10 @@ mod tests {
     #[test]
     fn marks_on_original_text_through_normalisation() {
         let r = h(&["条例", "2017"]).highlight("商用密碼管理條例（２０１７）", "");
-        assert_eq!(r.title, "商用密碼管理<mark>條例</mark>（<mark>２０１７</mark>）");
+        assert_eq!(
+            r.title,
+            "商用密碼管理<mark>條例</mark>（<mark>２０１７</mark>）"
+        );
         assert_eq!(r.offsets.title, vec![[6, 8], [9, 13]]);
     }
 
@@ -234,9 +245,13 @@ mod tests {
 
     #[test]
     fn escapes_everything_but_our_marks() {
-        let r = h(&["公开"]).highlight("<script>公开</script>", "<img src=x onerror=alert(1)>公开\"'&");
+        let r = h(&["公开"]).highlight(
+            "<script>公开</script>",
+            "<img src=x onerror=alert(1)>公开\"'&",
+        );
         assert_eq!(r.title, "&lt;script&gt;<mark>公开</mark>&lt;/script&gt;");
-        assert!(r.body[0].starts_with("&lt;img src=x onerror=alert(1)&gt;<mark>公开</mark>&quot;&#39;&amp;"));
+        assert!(r.body[0]
+            .starts_with("&lt;img src=x onerror=alert(1)&gt;<mark>公开</mark>&quot;&#39;&amp;"));
     }
 
     #[test]
@@ -252,7 +267,10 @@ mod tests {
 
     #[test]
     fn single_characters_only_when_alone() {
-        assert_eq!(h(&["令", "国务院"]).highlight("国务院令", "").title, "<mark>国务院</mark>令");
+        assert_eq!(
+            h(&["令", "国务院"]).highlight("国务院令", "").title,
+            "<mark>国务院</mark>令"
+        );
         assert_eq!(h(&["税"]).highlight("税法", "").title, "<mark>税</mark>法");
     }
 }

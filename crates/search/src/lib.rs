@@ -193,7 +193,10 @@ impl SearchError {
 /// Validates paging and ranges.
 fn validate(request: &SearchRequest) -> Result<(), SearchError> {
     if request.size == 0 || request.size > MAX_SIZE {
-        return Err(SearchError::invalid(format!("size must be between 1 and {MAX_SIZE}, got {}", request.size)));
+        return Err(SearchError::invalid(format!(
+            "size must be between 1 and {MAX_SIZE}, got {}",
+            request.size
+        )));
     }
     if request.page == 0 {
         return Err(SearchError::invalid("page starts at 1"));
@@ -207,19 +210,26 @@ fn validate(request: &SearchRequest) -> Result<(), SearchError> {
     let f = &request.filters;
     if let (Some(a), Some(b)) = (f.year_from, f.year_to) {
         if a > b {
-            return Err(SearchError::invalid(format!("year_from {a} is after year_to {b}")));
+            return Err(SearchError::invalid(format!(
+                "year_from {a} is after year_to {b}"
+            )));
         }
     }
     if let (Some(a), Some(b)) = (f.date_from, f.date_to) {
         if a > b {
-            return Err(SearchError::invalid(format!("date_from {a} is after date_to {b}")));
+            return Err(SearchError::invalid(format!(
+                "date_from {a} is after date_to {b}"
+            )));
         }
     }
     Ok(())
 }
 
 /// The full tantivy query of a request, and what to highlight.
-pub fn compile(index: &GongkaiIndex, request: &SearchRequest) -> Result<(Box<dyn Query>, build::Needles), SearchError> {
+pub fn compile(
+    index: &GongkaiIndex,
+    request: &SearchRequest,
+) -> Result<(Box<dyn Query>, build::Needles), SearchError> {
     let parsed = query::parse(&request.q).map_err(|e| SearchError::invalid(e.to_string()))?;
     let fields = index.fields();
     let (text, needles) = build::text_query(fields, index.segmenter(), &request.q, &parsed);
@@ -236,7 +246,10 @@ pub fn compile(index: &GongkaiIndex, request: &SearchRequest) -> Result<(Box<dyn
 }
 
 /// Runs a search.
-pub fn search(index: &GongkaiIndex, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
+pub fn search(
+    index: &GongkaiIndex,
+    request: &SearchRequest,
+) -> Result<SearchResponse, SearchError> {
     let started = Instant::now();
     validate(request)?;
     let (query, needles) = compile(index, request)?;
@@ -246,10 +259,20 @@ pub fn search(index: &GongkaiIndex, request: &SearchRequest) -> Result<SearchRes
     let (total, page): (usize, Vec<(f32, DocAddress)>) = match request.sort {
         Sort::Relevance => searcher.search(&query, &(Count, top.order_by_score()))?,
         Sort::DateDesc | Sort::DateAsc => {
-            let order = if request.sort == Sort::DateDesc { Order::Desc } else { Order::Asc };
+            let order = if request.sort == Sort::DateDesc {
+                Order::Desc
+            } else {
+                Order::Asc
+            };
             let (total, hits) = searcher.search(
                 &query,
-                &(Count, top.order_by_fast_field::<DateTime>(gongkai_index::schema::names::PUBLISH_DATE, order)),
+                &(
+                    Count,
+                    top.order_by_fast_field::<DateTime>(
+                        gongkai_index::schema::names::PUBLISH_DATE,
+                        order,
+                    ),
+                ),
             )?;
             (total, hits.into_iter().map(|(_, a)| (0.0, a)).collect())
         }
@@ -257,9 +280,14 @@ pub fn search(index: &GongkaiIndex, request: &SearchRequest) -> Result<SearchRes
     let mut facets = BTreeMap::new();
     for field in &request.facets {
         let counts = searcher.search(&query, &facets::FacetCounter::new(*field))?;
-        facets.insert(field.name().to_string(), facets::top(counts, request.facet_limit).0);
+        facets.insert(
+            field.name().to_string(),
+            facets::top(counts, request.facet_limit).0,
+        );
     }
-    let highlighter = request.highlight.then(|| highlight::Highlighter::new(&needles.strings));
+    let highlighter = request
+        .highlight
+        .then(|| highlight::Highlighter::new(&needles.strings));
     let hits = page
         .into_iter()
         .map(|(score, address)| {
@@ -278,7 +306,11 @@ pub fn search(index: &GongkaiIndex, request: &SearchRequest) -> Result<SearchRes
     })
 }
 
-fn load(index: &GongkaiIndex, searcher: &Searcher, address: DocAddress) -> Result<Record, SearchError> {
+fn load(
+    index: &GongkaiIndex,
+    searcher: &Searcher,
+    address: DocAddress,
+) -> Result<Record, SearchError> {
     let doc = searcher.doc(address)?;
     Ok(document::to_record(index.fields(), &doc)?)
 }

@@ -121,7 +121,10 @@ pub fn parse(input: &str) -> Result<ParsedQuery, QueryError> {
         return Err(QueryError::TooLong);
     }
     let lexemes = lex(input)?;
-    let atoms = lexemes.iter().filter(|l| matches!(l, Lexeme::Atom(..))).count();
+    let atoms = lexemes
+        .iter()
+        .filter(|l| matches!(l, Lexeme::Atom(..)))
+        .count();
     if atoms > MAX_ATOMS {
         return Err(QueryError::TooManyTerms);
     }
@@ -158,7 +161,10 @@ mod tests {
         Atom::Phrase(s.into())
     }
     fn must(a: Vec<Atom>) -> Clause {
-        Clause { any_of: a, exclude: false }
+        Clause {
+            any_of: a,
+            exclude: false,
+        }
     }
 
     #[test]
@@ -169,9 +175,15 @@ mod tests {
             vec![
                 must(vec![word("信息公开")]),
                 must(vec![phrase("所在单")]),
-                Clause { any_of: vec![word("废止")], exclude: true },
+                Clause {
+                    any_of: vec![word("废止")],
+                    exclude: true
+                },
                 must(vec![word("年报"), word("年度报告")]),
-                Clause { any_of: vec![phrase("试行")], exclude: true },
+                Clause {
+                    any_of: vec![phrase("试行")],
+                    exclude: true
+                },
             ]
         );
     }
@@ -179,13 +191,19 @@ mod tests {
     #[test]
     fn full_width_quotes_and_adjacent_text() {
         let q = parse("＂所在单＂位").unwrap();
-        assert_eq!(q.clauses, vec![must(vec![phrase("所在单")]), must(vec![word("位")])]);
+        assert_eq!(
+            q.clauses,
+            vec![must(vec![phrase("所在单")]), must(vec![word("位")])]
+        );
     }
 
     #[test]
     fn errors() {
         assert_eq!(parse(r#"a "b"#), Err(QueryError::UnbalancedQuote(2)));
-        assert_eq!(parse(&"字".repeat(MAX_QUERY_CHARS + 1)), Err(QueryError::TooLong));
+        assert_eq!(
+            parse(&"字".repeat(MAX_QUERY_CHARS + 1)),
+            Err(QueryError::TooLong)
+        );
         let many = vec!["a"; MAX_ATOMS + 1].join(" ");
         assert_eq!(parse(&many), Err(QueryError::TooManyTerms));
     }
@@ -195,8 +213,14 @@ mod tests {
         assert!(parse("").unwrap().is_match_all());
         assert!(parse("   ").unwrap().is_match_all());
         assert!(parse("-a").unwrap().is_match_all());
-        assert_eq!(parse("OR a OR").unwrap().clauses, vec![must(vec![word("a")])]);
+        assert_eq!(
+            parse("OR a OR").unwrap().clauses,
+            vec![must(vec![word("a")])]
+        );
         assert_eq!(parse("a - b").unwrap().clauses.len(), 3);
-        assert_eq!(parse(r#""""#).unwrap().clauses, vec![must(vec![phrase("")])]);
+        assert_eq!(
+            parse(r#""""#).unwrap().clauses,
+            vec![must(vec![phrase("")])]
+        );
     }
 }

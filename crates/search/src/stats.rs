@@ -48,7 +48,9 @@ pub struct Stats {
 
 /// Bytes per index part, summed over segments.
 fn space(searcher: &tantivy::Searcher) -> Result<BTreeMap<String, u64>, SearchError> {
-    let usage = searcher.space_usage().map_err(|e| SearchError::Invalid(format!("cannot measure the index: {e}")))?;
+    let usage = searcher
+        .space_usage()
+        .map_err(|e| SearchError::Invalid(format!("cannot measure the index: {e}")))?;
     let mut out: BTreeMap<String, u64> = BTreeMap::new();
     for segment in usage.segments() {
         *out.entry("store".into()).or_insert(0) += segment.store().total().get_bytes();
@@ -62,7 +64,8 @@ fn space(searcher: &tantivy::Searcher) -> Result<BTreeMap<String, u64>, SearchEr
             for field in per_field.fields() {
                 let bytes = field.total().get_bytes();
                 if bytes > 0 {
-                    *out.entry(format!("{}.{part}", field.field_name())).or_insert(0) += bytes;
+                    *out.entry(format!("{}.{part}", field.field_name()))
+                        .or_insert(0) += bytes;
                 }
             }
         }
@@ -74,7 +77,11 @@ fn space(searcher: &tantivy::Searcher) -> Result<BTreeMap<String, u64>, SearchEr
 pub fn stats(index: &GongkaiIndex) -> Result<Stats, SearchError> {
     let searcher = index.searcher();
     let documents = searcher.num_docs();
-    let max_docs: u64 = searcher.segment_readers().iter().map(|s| u64::from(s.max_doc())).sum();
+    let max_docs: u64 = searcher
+        .segment_readers()
+        .iter()
+        .map(|s| u64::from(s.max_doc()))
+        .sum();
     let mut fields = BTreeMap::new();
     let mut year_range = None;
     for field in FacetField::ALL {
@@ -87,7 +94,11 @@ pub fn stats(index: &GongkaiIndex) -> Result<Stats, SearchError> {
         }
         let documents_with_value = if field == FacetField::Category {
             // Parents count their subtree: sum the top-level nodes only.
-            counts.iter().filter(|(k, _)| !k.contains('/')).map(|(_, v)| v).sum()
+            counts
+                .iter()
+                .filter(|(k, _)| !k.contains('/'))
+                .map(|(_, v)| v)
+                .sum()
         } else {
             let column = match field {
                 FacetField::Department => names::DEPARTMENT,
@@ -101,9 +112,19 @@ pub fn stats(index: &GongkaiIndex) -> Result<Stats, SearchError> {
         };
         let distinct = counts.len();
         let (top, _) = facets::top(counts, TOP_VALUES);
-        fields.insert(field.name().to_string(), FieldSummary { documents_with_value, distinct, top });
+        fields.insert(
+            field.name().to_string(),
+            FieldSummary {
+                documents_with_value,
+                distinct,
+                top,
+            },
+        );
     }
-    let with_publish_date = searcher.search(&ExistsQuery::new(names::PUBLISH_DATE.to_string(), false), &Count)? as u64;
+    let with_publish_date = searcher.search(
+        &ExistsQuery::new(names::PUBLISH_DATE.to_string(), false),
+        &Count,
+    )? as u64;
     Ok(Stats {
         documents,
         deleted_pending_merge: max_docs.saturating_sub(documents),

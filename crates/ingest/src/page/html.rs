@@ -55,21 +55,69 @@ const HEADING_SELECTORS: &str = "h1, h2, h3, .title, #title, .article-title, .ar
 
 /// Elements whose text is never page text.
 const SKIPPED_TAGS: &[&str] = &[
-    "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "select", "option",
-    "button", "input", "textarea", "map", "audio", "video", "head",
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas",
+    "select", "option", "button", "input", "textarea", "map", "audio", "video", "head",
 ];
 
 /// Elements that end a line.
 const BLOCK_TAGS: &[&str] = &[
-    "p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tbody", "thead", "tfoot", "ul", "ol",
-    "dl", "dt", "dd", "section", "article", "header", "footer", "nav", "aside", "main", "blockquote", "pre", "form",
-    "center", "hr", "address", "figure", "figcaption", "caption", "body", "html", "title",
+    "p",
+    "div",
+    "br",
+    "tr",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "main",
+    "blockquote",
+    "pre",
+    "form",
+    "center",
+    "hr",
+    "address",
+    "figure",
+    "figcaption",
+    "caption",
+    "body",
+    "html",
+    "title",
 ];
 
 /// Class or id fragments marking furniture inside an article container.
 const CHROME_MARKERS: &[&str] = &[
-    "share", "bdshare", "print", "crumb", "breadcrumb", "prevnext", "prev-next", "pre_next", "fenxiang", "erweima",
-    "qrcode", "related", "xgwz", "xglj",
+    "share",
+    "bdshare",
+    "print",
+    "crumb",
+    "breadcrumb",
+    "prevnext",
+    "prev-next",
+    "pre_next",
+    "fenxiang",
+    "erweima",
+    "qrcode",
+    "related",
+    "xgwz",
+    "xglj",
 ];
 
 /// A link-heavier container than this is a menu, not an article.
@@ -78,9 +126,14 @@ const MAX_LINK_SHARE: f64 = 0.5;
 /// The fallback container holds at least this share of the page's non-link Chinese text.
 const FALLBACK_SHARE: f64 = 0.6;
 
-static CONTAINERS: LazyLock<Vec<Selector>> =
-    LazyLock::new(|| CONTAINER_SELECTORS.iter().filter_map(|s| Selector::parse(s).ok()).collect());
-static HEADINGS: LazyLock<Option<Selector>> = LazyLock::new(|| Selector::parse(HEADING_SELECTORS).ok());
+static CONTAINERS: LazyLock<Vec<Selector>> = LazyLock::new(|| {
+    CONTAINER_SELECTORS
+        .iter()
+        .filter_map(|s| Selector::parse(s).ok())
+        .collect()
+});
+static HEADINGS: LazyLock<Option<Selector>> =
+    LazyLock::new(|| Selector::parse(HEADING_SELECTORS).ok());
 static BODY: LazyLock<Option<Selector>> = LazyLock::new(|| Selector::parse("body").ok());
 static TITLE: LazyLock<Option<Selector>> = LazyLock::new(|| Selector::parse("title").ok());
 static META: LazyLock<Option<Selector>> = LazyLock::new(|| Selector::parse("meta").ok());
@@ -89,7 +142,11 @@ static TABLE: LazyLock<Option<Selector>> = LazyLock::new(|| Selector::parse("tab
 static ROW: LazyLock<Option<Selector>> = LazyLock::new(|| Selector::parse("tr").ok());
 
 /// Parses an HTML page: decodes it ([`charset::decode`]), then see [`parse_html_text`].
-pub fn parse_html(bytes: &[u8], source: &str, url: Option<&str>) -> Result<(Record, Vec<String>), PageError> {
+pub fn parse_html(
+    bytes: &[u8],
+    source: &str,
+    url: Option<&str>,
+) -> Result<(Record, Vec<String>), PageError> {
     let decoded = charset::decode(bytes, None);
     parse_html_text(&decoded.text, source, url, decoded.warnings)
 }
@@ -160,6 +217,9 @@ pub fn parse_html_text(
     if record.written_date.is_none() {
         record.written_date = meta::signature_date(&record.body);
     }
+    if record.doc_number.is_none() {
+        record.doc_number = meta::leading_doc_number(&record.body);
+    }
     record.source_url = url
         .map(str::to_string)
         .or(head.canonical)
@@ -175,16 +235,21 @@ fn is_leading_furniture(line: &str) -> bool {
 
 /// Whether a line ends as running text does (a sentence, or the salutation `各乡镇：`).
 fn ends_like_prose(line: &str) -> bool {
-    line.trim_end().ends_with(['。', '：', ':', '；', '，', '！', '？'])
+    line.trim_end()
+        .ends_with(['。', '：', ':', '；', '，', '！', '？'])
 }
 
 /// The article text: leading title/metadata/chrome lines removed, chrome lines dropped, cut at a
 /// "related articles" heading, trailing metadata (`责任编辑：…`) moved to the record.
-fn assemble_body(lines: &[String], title: &str, record: &mut Record, warnings: &mut Vec<String>) -> String {
+fn assemble_body(
+    lines: &[String],
+    title: &str,
+    record: &mut Record,
+    warnings: &mut Vec<String>,
+) -> String {
     let title_key = compact(title);
     let mut start = 0;
-    loop {
-        let Some(line) = lines.get(start) else { break };
+    while let Some(line) = lines.get(start) {
         if is_leading_furniture(line) {
             start += 1;
             continue;
@@ -221,7 +286,9 @@ fn assemble_body(lines: &[String], title: &str, record: &mut Record, warnings: &
         }
     }
     while let Some(last) = kept.last() {
-        let Some(pairs) = meta::scan_metadata_line(last) else { break };
+        let Some(pairs) = meta::scan_metadata_line(last) else {
+            break;
+        };
         // Only short trailer lines such as `责任编辑：张三`; a signature line has no label.
         for (label, value) in pairs {
             meta::apply_label(record, &label, &value, warnings);
@@ -253,7 +320,11 @@ impl HeadInfo {
             title: TITLE
                 .as_ref()
                 .and_then(|s| doc.select(s).next())
-                .map(|t| meta::collapse_spaces(&t.text().collect::<String>()).trim().to_string())
+                .map(|t| {
+                    meta::collapse_spaces(&t.text().collect::<String>())
+                        .trim()
+                        .to_string()
+                })
                 .filter(|t| !t.is_empty()),
             ..HeadInfo::default()
         };
@@ -279,7 +350,10 @@ impl HeadInfo {
         if let Some(sel) = LINK.as_ref() {
             info.canonical = doc
                 .select(sel)
-                .filter(|l| l.attr("rel").is_some_and(|r| r.eq_ignore_ascii_case("canonical")))
+                .filter(|l| {
+                    l.attr("rel")
+                        .is_some_and(|r| r.eq_ignore_ascii_case("canonical"))
+                })
                 .find_map(|l| l.attr("href"))
                 .map(|h| h.trim().to_string())
                 .filter(|h| !h.is_empty());
@@ -295,18 +369,26 @@ fn choose_title(doc: &Html, head: &HeadInfo, container: ElementRef<'_>) -> Strin
     if let Some(t) = &head.article_title {
         return t.clone();
     }
-    let page_title = head.title.as_deref().map(meta::strip_title_suffix).unwrap_or_default();
+    let page_title = head
+        .title
+        .as_deref()
+        .map(meta::strip_title_suffix)
+        .unwrap_or_default();
     let full_title_key = compact(head.title.as_deref().unwrap_or_default());
 
     let mut headings: Vec<(bool, String)> = Vec::new();
     if let Some(sel) = HEADINGS.as_ref() {
         for el in doc.select(sel) {
-            let text = meta::collapse_spaces(&el.text().collect::<String>()).trim().to_string();
+            let text = meta::collapse_spaces(&el.text().collect::<String>())
+                .trim()
+                .to_string();
             let n = text.chars().count();
             if !(4..=200).contains(&n) || meta::is_chrome_line(&text) {
                 continue;
             }
-            let inside = el.ancestors().any(|a| ElementRef::wrap(a) == Some(container));
+            let inside = el
+                .ancestors()
+                .any(|a| ElementRef::wrap(a) == Some(container));
             headings.push((inside, text));
         }
     }
@@ -389,17 +471,27 @@ impl<'a> TextStats<'a> {
         }
         TextStats { nodes }
     }
-
 }
 
 fn count_cjk(text: &str) -> usize {
-    text.chars().filter(|&c| gongkai_analysis::is_cjk(c)).count()
+    text.chars()
+        .filter(|&c| gongkai_analysis::is_cjk(c))
+        .count()
 }
 
 /// The element holding the article: the best-filled known container, else the deepest block
 /// holding most of the page's non-link Chinese text, else `<body>`.
-fn find_container<'a>(doc: &'a Html, body: ElementRef<'a>, stats: &TextStats<'a>) -> ElementRef<'a> {
-    let index: HashMap<_, usize> = stats.nodes.iter().enumerate().map(|(i, n)| (n.el.id(), i)).collect();
+fn find_container<'a>(
+    doc: &'a Html,
+    body: ElementRef<'a>,
+    stats: &TextStats<'a>,
+) -> ElementRef<'a> {
+    let index: HashMap<_, usize> = stats
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.el.id(), i))
+        .collect();
     let text_of = |el: &ElementRef<'a>| index.get(&el.id()).and_then(|&i| stats.nodes.get(i));
     for selector in CONTAINERS.iter() {
         let best = doc
@@ -418,7 +510,12 @@ fn find_container<'a>(doc: &'a Html, body: ElementRef<'a>, stats: &TextStats<'a>
     stats
         .nodes
         .iter()
-        .filter(|n| matches!(n.el.value().name(), "div" | "td" | "article" | "section" | "main" | "center"))
+        .filter(|n| {
+            matches!(
+                n.el.value().name(),
+                "div" | "td" | "article" | "section" | "main" | "center"
+            )
+        })
         .filter(|n| (n.cjk - n.link_cjk) as f64 >= FALLBACK_SHARE * total as f64)
         .max_by_key(|n| n.depth)
         .map_or(body, |n| n.el)
@@ -431,7 +528,11 @@ fn is_skipped(el: ElementRef<'_>) -> bool {
         return true;
     }
     e.attr("style").is_some_and(|s| {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+        let s: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
         s.contains("display:none") || s.contains("visibility:hidden")
     })
 }
@@ -443,7 +544,11 @@ fn is_marked_chrome(el: ElementRef<'_>) -> bool {
     if matches!(e.name(), "nav" | "footer") {
         return true;
     }
-    let names = e.id().into_iter().chain(e.classes()).map(str::to_ascii_lowercase);
+    let names = e
+        .id()
+        .into_iter()
+        .chain(e.classes())
+        .map(str::to_ascii_lowercase);
     names
         .into_iter()
         .any(|n| CHROME_MARKERS.iter().any(|m| n.contains(m)))
@@ -474,7 +579,10 @@ fn render<'a>(root: ElementRef<'a>, exclude: Option<ElementRef<'a>>) -> Vec<Stri
     while let Some(step) = stack.pop() {
         match step {
             Step::Text(t) => {
-                current.extend(t.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }));
+                current.extend(
+                    t.chars()
+                        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
+                );
             }
             Step::Open(el) => {
                 let name = el.value().name();
@@ -541,7 +649,11 @@ fn read_metadata_tables(doc: &Html, record: &mut Record, warnings: &mut Vec<Stri
             let cells: Vec<String> = row
                 .child_elements()
                 .filter(|c| matches!(c.value().name(), "td" | "th"))
-                .map(|c| meta::collapse_spaces(&c.text().collect::<String>()).trim().to_string())
+                .map(|c| {
+                    meta::collapse_spaces(&c.text().collect::<String>())
+                        .trim()
+                        .to_string()
+                })
                 .collect();
             let mut i = 0;
             while i < cells.len() {
@@ -560,7 +672,12 @@ fn read_metadata_tables(doc: &Html, record: &mut Record, warnings: &mut Vec<Stri
         }
         let known = pairs
             .iter()
-            .filter(|(l, _)| !matches!(meta::classify_label(l), None | Some(Field::Extra) | Some(Field::Chrome)))
+            .filter(|(l, _)| {
+                !matches!(
+                    meta::classify_label(l),
+                    None | Some(Field::Extra) | Some(Field::Chrome)
+                )
+            })
             .count();
         if known >= 2 {
             for (label, value) in pairs {
@@ -607,7 +724,10 @@ mod tests {
         assert_eq!(r.topic.as_deref(), Some("政府工作\\其他"));
         assert_eq!(r.extra["公开方式"], "主动公开");
         assert_eq!(r.validity, Some(gongkai_core::Validity::Valid));
-        assert_eq!(r.body, "各省、自治区、直辖市人民政府，国务院各部委、各直属机构：\n现将有关事项通知如下。");
+        assert_eq!(
+            r.body,
+            "各省、自治区、直辖市人民政府，国务院各部委、各直属机构：\n现将有关事项通知如下。"
+        );
         assert!(w.is_empty(), "{w:?}");
     }
 
@@ -622,10 +742,20 @@ mod tests {
         let (r, _) = parse_html_text(html, "t.html", None, Vec::new()).unwrap();
         assert_eq!(r.title, "关于做好春耕生产工作的通知");
         assert_eq!(r.department.as_deref(), Some("县农业局"));
-        assert_eq!(r.publish_date.map(|d| d.to_string()).as_deref(), Some("2019-03-01"));
-        assert_eq!(r.written_date.map(|d| d.to_string()).as_deref(), Some("2019-02-28"));
+        assert_eq!(
+            r.publish_date.map(|d| d.to_string()).as_deref(),
+            Some("2019-03-01")
+        );
+        assert_eq!(
+            r.written_date.map(|d| d.to_string()).as_deref(),
+            Some("2019-02-28")
+        );
         assert!(r.body.starts_with("各乡镇："), "{}", r.body);
-        assert!(!r.body.contains("浏览") && !r.body.contains("版权"), "{}", r.body);
+        assert!(
+            !r.body.contains("浏览") && !r.body.contains("版权"),
+            "{}",
+            r.body
+        );
     }
 
     #[test]

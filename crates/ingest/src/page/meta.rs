@@ -16,6 +16,8 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use gongkai_core::date::find_dates;
+use gongkai_core::docnumber;
 use gongkai_core::{Date, Record, Validity};
 use regex::Regex;
 use serde_json::Value;
@@ -177,18 +179,24 @@ pub fn classify_label(label: &str) -> Option<Field> {
 /// [`Record::extra`] under the label, as does a value that cannot be used (a 发布日期 that is
 /// not a date, an unknown 有效性) and any unknown label — nothing labelled is dropped, except
 /// chrome. Returns `false` for chrome and blank values.
-pub fn apply_label(record: &mut Record, label: &str, value: &str, warnings: &mut Vec<String>) -> bool {
+pub fn apply_label(
+    record: &mut Record,
+    label: &str,
+    value: &str,
+    warnings: &mut Vec<String>,
+) -> bool {
     let key = label_key(label);
     let value = clean_value(value);
     if key.is_empty() || value.is_empty() {
         return false;
     }
     let field = classify_label(&key).unwrap_or(Field::Extra);
-    let set_text = |slot: &mut Option<String>, record_extra: &mut serde_json::Map<String, Value>| match slot {
-        None => *slot = Some(value.clone()),
-        Some(existing) if *existing == value => {}
-        Some(_) => push_extra(record_extra, &key, &value),
-    };
+    let set_text =
+        |slot: &mut Option<String>, record_extra: &mut serde_json::Map<String, Value>| match slot {
+            None => *slot = Some(value.clone()),
+            Some(existing) if *existing == value => {}
+            Some(_) => push_extra(record_extra, &key, &value),
+        };
     match field {
         Field::Chrome => return false,
         Field::Title => {
@@ -214,7 +222,9 @@ pub fn apply_label(record: &mut Record, label: &str, value: &str, warnings: &mut
                 Some(date) if *slot == Some(date) => {}
                 Some(_) => push_extra(&mut record.extra, &key, &value),
                 None => {
-                    warnings.push(format!("{key}: {value:?} is not a date; kept as extra `{key}`"));
+                    warnings.push(format!(
+                        "{key}: {value:?} is not a date; kept as extra `{key}`"
+                    ));
                     push_extra(&mut record.extra, &key, &value);
                 }
             }
@@ -270,18 +280,30 @@ fn known_labels_alternation() -> String {
     let mut labels: Vec<&str> = LABELS.iter().map(|(l, _)| *l).collect();
     // Longest first, so that `发布时间` is not read as `时间` and `信息来源` not as `来源`.
     labels.sort_by_key(|l| std::cmp::Reverse(l.chars().count()));
-    labels.iter().map(|l| label_pattern(l)).collect::<Vec<_>>().join("|")
+    labels
+        .iter()
+        .map(|l| label_pattern(l))
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 /// A known label at the start of a line.
-static LEADING_LABEL: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(&format!(r"^\s*(?P<label>{})\s*[:：]", known_labels_alternation())).ok());
+static LEADING_LABEL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"^\s*(?P<label>{})\s*[:：]",
+        known_labels_alternation()
+    ))
+    .ok()
+});
 
 /// Any label inside a metadata line: a known one, or two to eight Han characters followed by a
 /// colon, at the start or after a space or `|`.
+///
+/// Known labels may follow any non-Han character: DedeCMS-style templates glue them to the
+/// previous value (`<small>时间:</small>2018-02-06 09:30<small>来源:</small>…`).
 static ANY_LABEL: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:^|[\s|｜])(?P<label>{}|\p{{Han}}{{2,8}})\s*[:：]",
+        r"(?:^|[^\p{{Han}}])(?P<label>{})\s*[:：]|(?:^|[\s|｜])(?P<other>\p{{Han}}{{2,8}})\s*[:：]",
         known_labels_alternation()
     ))
     .ok()
@@ -293,9 +315,19 @@ static ANY_LABEL: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// `label：value` on it is returned, chrome labels included (so that [`apply_label`] can drop
 /// them while the caller still knows the line was metadata). `None` for any other line.
 pub fn scan_metadata_line(line: &str) -> Option<Vec<(String, String)>> {
-    let line = line.trim();
+    // Buttons such as `【字体：大 中 小】` look like labels themselves.
+    let stripped = strip_inline_chrome(line);
+    let line = stripped.trim();
     if line.is_empty() || line.chars().count() > MAX_METADATA_LINE_CHARS {
         return None;
+    }
+    // `2017-06-08 17:00 来源：中国政府网`: a bare date before the first label is the
+    // publication time (gov.cn's `pages-date` line).
+    let mut pairs = Vec::new();
+    let mut line = line;
+    if let Some(date) = LEADING_DATE.as_ref().and_then(|re| re.find(line)) {
+        pairs.push(("发布时间".to_string(), date.as_str().trim().to_string()));
+        line = line[date.end()..].trim_start();
     }
     let leading = LEADING_LABEL.as_ref()?.captures(line)?;
     if classify_label(leading.name("label")?.as_str()) == Some(Field::Chrome) {
@@ -304,19 +336,26 @@ pub fn scan_metadata_line(line: &str) -> Option<Vec<(String, String)>> {
     let any = ANY_LABEL.as_ref()?;
     let mut found: Vec<(String, usize, usize)> = Vec::new();
     for caps in any.captures_iter(line) {
-        let (Some(all), Some(label)) = (caps.get(0), caps.name("label")) else {
+        let (Some(all), Some(label)) = (
+            caps.get(0),
+            caps.name("label").or_else(|| caps.name("other")),
+        ) else {
             continue;
         };
         found.push((label.as_str().to_string(), label.start(), all.end()));
     }
-    let mut pairs = Vec::with_capacity(found.len());
     for (i, (label, _, value_start)) in found.iter().enumerate() {
         let value_end = found.get(i + 1).map_or(line.len(), |next| next.1);
         let value = line.get(*value_start..value_end).unwrap_or_default();
-        pairs.push((label_key(label), value.trim().to_string()));
+        pairs.push((label_key(label), clean_value(value)));
     }
     Some(pairs)
 }
+
+/// A date (and time) opening a line.
+static LEADING_DATE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?(?:\s|$)").ok()
+});
 
 /// Bracketed buttons and counters that can sit anywhere on a line.
 static INLINE_CHROME: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -383,7 +422,9 @@ pub fn is_chrome_line(line: &str) -> bool {
 
 /// Whether `line` heads the list of related articles that follows an article.
 pub fn ends_article(line: &str) -> bool {
-    ARTICLE_END.as_ref().is_some_and(|re| re.is_match(line.trim()))
+    ARTICLE_END
+        .as_ref()
+        .is_some_and(|re| re.is_match(line.trim()))
 }
 
 /// A body line as kept: inline chrome removed, runs of spaces collapsed, trimmed (full-width
@@ -417,71 +458,30 @@ pub fn collapse_spaces(text: &str) -> String {
     out
 }
 
-/// A date as found in a label value or a signature: whatever [`Date::parse`] accepts, else
-/// `2017年05月15日`, `2017/5/15`, `2017.05.15` and `二〇一七年二月二十三日` at its start.
+/// A date as found in a label value: whatever [`Date::parse`] accepts (`2017年05月15日`,
+/// `2018-03-30 14:54`, `二〇一七年二月二十三日` …), else a date opening the value
+/// (`2019-07-12（星期五）`).
 pub fn parse_date(text: &str) -> Option<Date> {
     let t = text.trim();
-    if let Some(date) = Date::parse(t) {
-        return Some(date);
-    }
-    let t = gongkai_analysis::normalize(t);
-    if let Some(caps) = NUMERIC_DATE.as_ref().and_then(|re| re.captures(&t)) {
-        let year = caps.get(1)?.as_str().parse().ok()?;
-        let month = caps.get(2)?.as_str().parse().ok()?;
-        let day = caps.get(3)?.as_str().parse().ok()?;
-        return Date::from_ymd(year, month, day);
-    }
-    let caps = HAN_DATE.as_ref()?.captures(&t)?;
-    let year = caps.get(1)?.as_str().chars().try_fold(0i32, |acc, c| Some(acc * 10 + han_digit(c)? as i32))?;
-    let month = han_number(caps.get(2)?.as_str())?;
-    let day = han_number(caps.get(3)?.as_str())?;
-    Date::from_ymd(year, month, day)
-}
-
-static NUMERIC_DATE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"^\s*(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})").ok());
-
-static HAN_DATE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"^\s*([〇零○ｏo0一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日").ok()
-});
-
-fn han_digit(c: char) -> Option<u8> {
-    Some(match c {
-        '〇' | '零' | '○' | 'ｏ' | 'o' | '0' => 0,
-        '一' => 1,
-        '二' => 2,
-        '三' => 3,
-        '四' => 4,
-        '五' => 5,
-        '六' => 6,
-        '七' => 7,
-        '八' => 8,
-        '九' => 9,
-        _ => return None,
+    Date::parse(t).or_else(|| {
+        find_dates(t)
+            .into_iter()
+            .next()
+            .filter(|&(start, _, _)| start == 0)
+            .map(|(_, _, date)| date)
     })
 }
 
-/// 一 … 三十一.
-fn han_number(text: &str) -> Option<u8> {
-    let chars: Vec<char> = text.chars().collect();
-    match chars.as_slice() {
-        ['十'] => Some(10),
-        ['十', ones] => Some(10 + han_digit(*ones)?),
-        [tens, '十'] => Some(han_digit(*tens)? * 10),
-        [tens, '十', ones] => Some(han_digit(*tens)? * 10 + han_digit(*ones)?),
-        [ones] => han_digit(*ones),
+/// The document's own 文号 when it stands alone on the first line of the text, as official
+/// documents print it above the salutation (`国办发〔2017〕47号`). For pages without a 文号 label.
+pub fn leading_doc_number(body: &str) -> Option<String> {
+    let first = body.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let found = docnumber::find_in_text(first);
+    match found.as_slice() {
+        [only] if only.trim() == first => Some(only.clone()),
         _ => None,
     }
 }
-
-/// A date that stands alone at the end of a line: after a space or at the line's start.
-static SIGNATURE_DATE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?:^|\s)((?:[0-9０-９]{4}|[〇零○一二三四五六七八九]{4})\s*年\s*(?:[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(?:[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*日",
-        r"|[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2})\s*$"
-    ))
-    .ok()
-});
 
 /// Lines a document may end with after its signature: `（此件公开发布）`, `（联系人：…）`.
 static AFTER_SIGNATURE: LazyLock<Option<Regex>> =
@@ -496,19 +496,27 @@ const SIGNATURE_LINES: usize = 3;
 /// Dates inside prose are glued to the text before them (`截至2017年12月31日。`) and are not
 /// taken. Parenthesised notes after the signature (`（此件公开发布）`) are skipped.
 pub fn signature_date(body: &str) -> Option<Date> {
-    let re = SIGNATURE_DATE.as_ref()?;
     let lines = body
         .lines()
         .rev()
         .map(|l| l.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '|' | '｜')))
         .filter(|l| !l.trim().is_empty())
-        .filter(|l| !AFTER_SIGNATURE.as_ref().is_some_and(|after| after.is_match(l.trim())))
+        .filter(|l| {
+            !AFTER_SIGNATURE
+                .as_ref()
+                .is_some_and(|after| after.is_match(l.trim()))
+        })
         .take(SIGNATURE_LINES);
     for line in lines {
-        if let Some(found) = re.captures(line).and_then(|c| c.get(1)) {
-            if let Some(date) = parse_date(found.as_str()) {
-                return Some(date);
-            }
+        let Some((start, end, date)) = find_dates(line).pop() else {
+            continue;
+        };
+        let stands_alone = line[..start]
+            .chars()
+            .next_back()
+            .is_none_or(char::is_whitespace);
+        if end == line.len() && stands_alone {
+            return Some(date);
         }
     }
     None
@@ -533,10 +541,9 @@ pub fn strip_title_suffix(title: &str) -> String {
             if head.chars().count() < 4 {
                 continue;
             }
-            if *sep == "_" || tail.is_empty() || looks_like_site_name(tail) {
-                if cut.is_none_or(|(best, _): (usize, usize)| at > best) {
-                    cut = Some((at, head.len()));
-                }
+            let removable = *sep == "_" || tail.is_empty() || looks_like_site_name(tail);
+            if removable && cut.is_none_or(|(best, _): (usize, usize)| at > best) {
+                cut = Some((at, head.len()));
             }
         }
         match cut {
@@ -551,12 +558,31 @@ pub fn strip_title_suffix(title: &str) -> String {
 
 fn looks_like_site_name(segment: &str) -> bool {
     const SITE_SUFFIXES: &[&str] = &[
-        "政府", "网", "网站", "门户", "门户网站", "政府网", "人民政府", "政务网", "信息网", "公开", "信息公开",
-        "专栏", "文件", "政策", "委员会", "办公厅", "办公室", "局", "厅", "部",
+        "政府",
+        "网",
+        "网站",
+        "门户",
+        "门户网站",
+        "政府网",
+        "人民政府",
+        "政务网",
+        "信息网",
+        "公开",
+        "信息公开",
+        "专栏",
+        "文件",
+        "政策",
+        "委员会",
+        "办公厅",
+        "办公室",
+        "局",
+        "厅",
+        "部",
     ];
     let s = segment.trim();
     let n = s.chars().count();
-    (1..=24).contains(&n) && (SITE_SUFFIXES.iter().any(|suffix| s.ends_with(suffix)) || s.contains(".gov.cn"))
+    (1..=24).contains(&n)
+        && (SITE_SUFFIXES.iter().any(|suffix| s.ends_with(suffix)) || s.contains(".gov.cn"))
 }
 
 #[cfg(test)]
@@ -567,31 +593,60 @@ mod tests {
     fn all_patterns_compile() {
         assert!(LEADING_LABEL.is_some());
         assert!(ANY_LABEL.is_some());
+        assert!(LEADING_DATE.is_some());
         assert!(INLINE_CHROME.is_some());
         assert!(CHROME_LINE.is_some());
         assert!(ARTICLE_END.is_some());
-        assert!(NUMERIC_DATE.is_some());
-        assert!(HAN_DATE.is_some());
-        assert!(SIGNATURE_DATE.is_some());
         assert!(AFTER_SIGNATURE.is_some());
     }
 
     #[test]
     fn header_lines_split_into_pairs() {
-        let pairs = scan_metadata_line("来源:德昌县人民政府办公室 时间:2018-03-30 14:54 点击率:【打印】【关闭】 |").unwrap();
+        let pairs = scan_metadata_line(
+            "来源:德昌县人民政府办公室 时间:2018-03-30 14:54 点击率:【打印】【关闭】 |",
+        )
+        .unwrap();
         assert_eq!(
             pairs,
             vec![
                 ("来源".to_string(), "德昌县人民政府办公室".to_string()),
                 ("时间".to_string(), "2018-03-30 14:54".to_string()),
-                ("点击率".to_string(), "【打印】【关闭】 |".to_string()),
             ]
         );
-        let pairs = scan_metadata_line("索　引　号： 000014349/2017-00081 主题分类： 政府工作\\其他").unwrap();
-        assert_eq!(pairs[0], ("索引号".to_string(), "000014349/2017-00081".to_string()));
-        assert_eq!(pairs[1], ("主题分类".to_string(), "政府工作\\其他".to_string()));
+        let pairs =
+            scan_metadata_line("索　引　号： 000014349/2017-00081 主题分类： 政府工作\\其他")
+                .unwrap();
+        assert_eq!(
+            pairs[0],
+            ("索引号".to_string(), "000014349/2017-00081".to_string())
+        );
+        assert_eq!(
+            pairs[1],
+            ("主题分类".to_string(), "政府工作\\其他".to_string())
+        );
         assert!(scan_metadata_line("本报告根据《条例》编制。时间：全年").is_none());
         assert!(scan_metadata_line("点击率：12").is_none());
+        assert!(scan_metadata_line("2017年5月15日").is_none());
+        let pairs =
+            scan_metadata_line("2017-06-08 17:00  来源：中国政府网 【字体：大 中 小】").unwrap();
+        assert_eq!(
+            pairs[0],
+            ("发布时间".to_string(), "2017-06-08 17:00".to_string())
+        );
+        assert_eq!(pairs[1].0, "来源");
+        let pairs = scan_metadata_line(
+            "时间:2018-02-06 09:30来源:德昌县人民政府办公室 文号:德府办发〔2018〕8号",
+        )
+        .unwrap();
+        assert_eq!(pairs[0].1, "2018-02-06 09:30");
+        assert_eq!(
+            pairs[1],
+            ("来源".to_string(), "德昌县人民政府办公室".to_string())
+        );
+        assert_eq!(
+            pairs[2],
+            ("文号".to_string(), "德府办发〔2018〕8号".to_string())
+        );
     }
 
     #[test]
@@ -633,38 +688,67 @@ mod tests {
         ] {
             assert!(is_chrome_line(line), "{line}");
         }
-        for line in ["一、概述", "本报告根据《条例》编制。", "主办单位：县文化广电局"] {
+        for line in [
+            "一、概述",
+            "本报告根据《条例》编制。",
+            "主办单位：县文化广电局",
+        ] {
             assert!(!is_chrome_line(line), "{line}");
         }
-        assert_eq!(clean_line("  第一条　为了规范 【打印】  管理 ").as_deref(), Some("第一条　为了规范 管理"));
+        assert_eq!(
+            clean_line("  第一条　为了规范 【打印】  管理 ").as_deref(),
+            Some("第一条　为了规范 管理")
+        );
         assert!(ends_article("相关链接："));
     }
 
     #[test]
     fn signature_dates() {
         let d = |y, m, d| Date::from_ymd(y, m, d);
-        assert_eq!(signature_date("正文。 德昌县人民政府办公室 2017年2月23日 |"), d(2017, 2, 23));
-        assert_eq!(signature_date("正文。\n德昌县人民政府\n二〇一七年二月二十三日\n（此件公开发布）"), d(2017, 2, 23));
-        assert_eq!(signature_date("正文。\n国务院办公厅\n2017年5月15日\n"), d(2017, 5, 15));
+        assert_eq!(
+            signature_date("正文。 德昌县人民政府办公室 2017年2月23日 |"),
+            d(2017, 2, 23)
+        );
+        assert_eq!(
+            signature_date("正文。\n德昌县人民政府\n二〇一七年二月二十三日\n（此件公开发布）"),
+            d(2017, 2, 23)
+        );
+        assert_eq!(
+            signature_date("正文。\n国务院办公厅\n2017年5月15日\n"),
+            d(2017, 5, 15)
+        );
         assert_eq!(signature_date("统计期限至2017年12月31日"), None);
         assert_eq!(signature_date(""), None);
+        assert_eq!(
+            leading_doc_number("\n国办发〔2017〕47号\n各省："),
+            Some("国办发〔2017〕47号".to_string())
+        );
+        assert_eq!(leading_doc_number("根据（国办发〔2017〕47号）要求"), None);
     }
 
     #[test]
     fn dates_in_values() {
         assert_eq!(parse_date("2017年05月15日"), Date::from_ymd(2017, 5, 15));
         assert_eq!(parse_date("2018-03-30 14:54"), Date::from_ymd(2018, 3, 30));
-        assert_eq!(parse_date("二〇一七年十二月三十一日"), Date::from_ymd(2017, 12, 31));
+        assert_eq!(
+            parse_date("二〇一七年十二月三十一日"),
+            Date::from_ymd(2017, 12, 31)
+        );
         assert_eq!(parse_date("2017年13月01日"), None);
     }
 
     #[test]
     fn title_suffixes() {
         assert_eq!(
-            strip_title_suffix("国务院办公厅关于印发政府网站发展指引的通知_国务院部门文件_中国政府网"),
+            strip_title_suffix(
+                "国务院办公厅关于印发政府网站发展指引的通知_国务院部门文件_中国政府网"
+            ),
             "国务院办公厅关于印发政府网站发展指引的通知"
         );
-        assert_eq!(strip_title_suffix("关于做好2018年春耕工作的通知 - 德昌县人民政府"), "关于做好2018年春耕工作的通知");
+        assert_eq!(
+            strip_title_suffix("关于做好2018年春耕工作的通知 - 德昌县人民政府"),
+            "关于做好2018年春耕工作的通知"
+        );
         assert_eq!(strip_title_suffix("关于A—B的意见"), "关于A—B的意见");
     }
 }

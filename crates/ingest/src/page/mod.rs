@@ -38,12 +38,27 @@ const SNIFF_LEN: usize = 1024;
 
 /// Markup that makes a page HTML when it appears near the start.
 const HTML_MARKERS: &[&str] = &[
-    "<!doctype", "<html", "<head", "<body", "<meta", "<title", "<div", "<table", "<p>", "<p ", "<br", "<script",
+    "<!doctype",
+    "<html",
+    "<head",
+    "<body",
+    "<meta",
+    "<title",
+    "<div",
+    "<table",
+    "<p>",
+    "<p ",
+    "<br",
+    "<script",
 ];
 
 /// Parses a page of either kind. `source` names the input (a path; ids derive from it when
 /// there is no URL), `url` is where the page was published.
-pub fn parse_page(bytes: &[u8], source: &str, url: Option<&str>) -> Result<(Record, Vec<String>), PageError> {
+pub fn parse_page(
+    bytes: &[u8],
+    source: &str,
+    url: Option<&str>,
+) -> Result<(Record, Vec<String>), PageError> {
     let decoded = charset::decode(bytes, None);
     if looks_like_html(&decoded.text) {
         html::parse_html_text(&decoded.text, source, url, decoded.warnings)
@@ -63,7 +78,11 @@ pub fn looks_like_html(text: &str) -> bool {
 }
 
 /// Finishes a parsed record (derived fields, id) and maps its errors.
-fn finish(mut record: Record, source: &str, warnings: Vec<String>) -> Result<(Record, Vec<String>), PageError> {
+fn finish(
+    mut record: Record,
+    source: &str,
+    warnings: Vec<String>,
+) -> Result<(Record, Vec<String>), PageError> {
     match record.finish(Some(source)) {
         Ok(()) => Ok((record, warnings)),
         Err(RecordError::Empty) => Err(PageError::NoContent),
@@ -79,15 +98,25 @@ mod tests {
     fn sniffs_html() {
         assert!(looks_like_html("\n<!DOCTYPE html><html>"));
         assert!(looks_like_html("<DIV class=x>正文</DIV>"));
-        assert!(!looks_like_html("德昌县2017年政府信息公开工作年度报告 |\n|\n"));
+        assert!(!looks_like_html(
+            "德昌县2017年政府信息公开工作年度报告 |\n|\n"
+        ));
         assert!(!looks_like_html(&"政".repeat(400)));
     }
 
     #[test]
     fn dispatches_and_rejects_empty_pages() {
-        assert_eq!(parse_page(b"<html><body></body></html>", "e.html", None), Err(PageError::NoContent));
+        assert_eq!(
+            parse_page(b"<html><body></body></html>", "e.html", None),
+            Err(PageError::NoContent)
+        );
         assert_eq!(parse_page(b"", "e.txt", None), Err(PageError::NoContent));
-        let (r, _) = parse_page("<p>正文</p>".as_bytes(), "p.html", Some("http://x.gov.cn/1.html")).unwrap();
+        let (r, _) = parse_page(
+            "<p>正文</p>".as_bytes(),
+            "p.html",
+            Some("http://x.gov.cn/1.html"),
+        )
+        .unwrap();
         assert_eq!(r.source_url.as_deref(), Some("http://x.gov.cn/1.html"));
     }
 }

@@ -64,7 +64,9 @@ pub fn parse_text_str(
             i += 1;
             continue;
         }
-        let Some(pairs) = meta::scan_metadata_line(t) else { break };
+        let Some(pairs) = meta::scan_metadata_line(t) else {
+            break;
+        };
         for (label, value) in pairs {
             meta::apply_label(&mut record, &label, &value, &mut warnings);
         }
@@ -85,7 +87,9 @@ pub fn parse_text_str(
     }
     // Trailing label lines (`责任编辑：…`) are metadata too.
     while let Some(last) = kept.last() {
-        let Some(pairs) = meta::scan_metadata_line(last) else { break };
+        let Some(pairs) = meta::scan_metadata_line(last) else {
+            break;
+        };
         for (label, value) in pairs {
             meta::apply_label(&mut record, &label, &value, &mut warnings);
         }
@@ -94,6 +98,9 @@ pub fn parse_text_str(
     record.body = kept.join("\n");
     if record.written_date.is_none() {
         record.written_date = meta::signature_date(&record.body);
+    }
+    if record.doc_number.is_none() {
+        record.doc_number = meta::leading_doc_number(&record.body);
     }
     record.source_url = url.map(str::to_string);
     finish(record, source, warnings)
@@ -112,7 +119,10 @@ mod tests {
         assert_eq!(r.doc_number.as_deref(), Some("德安办〔2019〕3号"));
         assert_eq!(r.publish_date, Date::from_ymd(2019, 5, 6));
         assert_eq!(r.written_date, Date::from_ymd(2019, 5, 5));
-        assert_eq!(r.body, "各乡镇：\n现将有关事项通知如下。\n德昌县安全生产委员会办公室\n2019年5月5日");
+        assert_eq!(
+            r.body,
+            "各乡镇：\n现将有关事项通知如下。\n德昌县安全生产委员会办公室\n2019年5月5日"
+        );
         assert!(w.is_empty());
     }
 
@@ -121,6 +131,9 @@ mod tests {
         let (r, _) = parse_text_str("标题：关于X的批复\n正文", "b.txt", None, Vec::new()).unwrap();
         assert_eq!(r.title, "关于X的批复");
         assert_eq!(r.body, "正文");
-        assert!(matches!(parse_text_str(" \n|\n", "c.txt", None, Vec::new()), Err(PageError::NoContent)));
+        assert!(matches!(
+            parse_text_str(" \n|\n", "c.txt", None, Vec::new()),
+            Err(PageError::NoContent)
+        ));
     }
 }
