@@ -65,10 +65,26 @@ pub fn covering_bigrams(text: &str) -> Vec<(usize, String)> {
 }
 
 /// Tantivy tokenizer emitting overlapping bigrams of the stream, position = ordinal of the
-/// first character. Expects normalised text. Streams without buffering the text's characters.
+/// first character. Expects normalised text.
+///
+/// Tokens come grouped by bigram (all occurrences of one bigram, positions ascending, then the
+/// next bigram) rather than in text order. Tantivy records positions per term and takes the
+/// field's end as the largest position, so the index is the same; but consecutive tokens now
+/// hit the same entry of the indexer's term hash table, which is then in cache. On the corpus
+/// this makes indexing the bigram field markedly cheaper (see `benches/README.md`).
 #[derive(Clone, Debug, Default)]
 pub struct BigramTokenizer {
     token: Token,
+    grams: Vec<Gram>,
+}
+
+/// One bigram occurrence: the two characters packed for sorting, position, byte span.
+#[derive(Clone, Copy, Debug)]
+struct Gram {
+    key: u64,
+    position: u32,
+    start: u32,
+    end: u32,
 }
 
 /// Tantivy tokenizer emitting each distinct non-space character of a text once, in order of
@@ -127,13 +143,19 @@ impl CharSet {
 /// Token stream of [`BigramTokenizer`].
 #[derive(Debug)]
 pub struct BigramStream<'a> {
-    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
-    previous: Option<(usize, char)>,
-    position: usize,
+    grams: &'a [Gram],
+    next: usize,
     token: &'a mut Token,
 }
 
-impl BigramStream<'_> {
+/// Walks the n-gram stream of a text, yielding bigrams in text order.
+struct Bigrams<'a> {
+    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+    previous: Option<(usize, char)>,
+    position: usize,
+}
+
+impl Bigrams<'_> {
     /// The next character of the stream: `(byte start, byte end, char)`, whitespace runs as one
     /// space, none at the start or end.
     fn next_char(&mut self) -> Option<(usize, usize, char)> {
@@ -168,15 +190,43 @@ pub struct UnigramStream<'a> {
     seen: &'a mut CharSet,
 }
 
+impl Iterator for Bigrams<'_> {
+    type Item = Gram;
+
+    fn next(&mut self) -> Option<Gram> {
+        loop {
+            let (start, end, c) = self.next_char()?;
+            let Some((prev_start, prev)) = self.previous.replace((start, c)) else {
+                continue;
+            };
+            let gram = Gram {
+                key: (u64::from(u32::from(prev)) << 32) | u64::from(u32::from(c)),
+                position: self.position as u32,
+                start: prev_start as u32,
+                end: end as u32,
+            };
+            self.position += 1;
+            return Some(gram);
+        }
+    }
+}
+
 impl Tokenizer for BigramTokenizer {
     type TokenStream<'a> = BigramStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> BigramStream<'a> {
         self.token.reset();
-        BigramStream {
+        self.grams.clear();
+        self.grams.extend(Bigrams {
             chars: text.char_indices().peekable(),
             previous: None,
             position: 0,
+        });
+        // Positions are unique, so this order is total and the result deterministic.
+        self.grams.sort_unstable_by_key(|g| (g.key, g.position));
+        BigramStream {
+            grams: &self.grams,
+            next: 0,
             token: &mut self.token,
         }
     }
@@ -184,22 +234,19 @@ impl Tokenizer for BigramTokenizer {
 
 impl TokenStream for BigramStream<'_> {
     fn advance(&mut self) -> bool {
-        loop {
-            let Some((start, end, c)) = self.next_char() else {
-                return false;
-            };
-            let Some((prev_start, prev)) = self.previous.replace((start, c)) else {
-                continue;
-            };
-            self.token.text.clear();
-            self.token.text.push(prev);
-            self.token.text.push(c);
-            self.token.offset_from = prev_start;
-            self.token.offset_to = end;
-            self.token.position = self.position;
-            self.position += 1;
-            return true;
-        }
+        let Some(gram) = self.grams.get(self.next) else {
+            return false;
+        };
+        self.next += 1;
+        let first = char::from_u32((gram.key >> 32) as u32).unwrap_or(char::REPLACEMENT_CHARACTER);
+        let second = char::from_u32(gram.key as u32).unwrap_or(char::REPLACEMENT_CHARACTER);
+        self.token.text.clear();
+        self.token.text.push(first);
+        self.token.text.push(second);
+        self.token.offset_from = gram.start as usize;
+        self.token.offset_to = gram.end as usize;
+        self.token.position = gram.position as usize;
+        true
     }
 
     fn token(&self) -> &Token {
@@ -267,7 +314,8 @@ mod tests {
 
     #[test]
     fn bigrams_overlap_and_cross_word_boundaries() {
-        let got = collect(BigramTokenizer::default(), "所在单位");
+        let mut got = collect(BigramTokenizer::default(), "所在单位");
+        got.sort();
         assert_eq!(
             got,
             vec![(0, "所在".into()), (1, "在单".into()), (2, "单位".into())]
@@ -276,9 +324,20 @@ mod tests {
 
     #[test]
     fn whitespace_runs_count_as_one_space() {
-        let got = collect(BigramTokenizer::default(), "  报\n\n 告 ");
+        let mut got = collect(BigramTokenizer::default(), "  报\n\n 告 ");
+        got.sort();
         assert_eq!(got, vec![(0, "报 ".into()), (1, " 告".into())]);
         assert_eq!(bigrams("报 告"), got);
+    }
+
+    #[test]
+    fn occurrences_of_a_bigram_come_together_in_position_order() {
+        let got = collect(BigramTokenizer::default(), "条例条例");
+        assert_eq!(
+            got,
+            // 例 (U+4F8B) sorts before 条 (U+6761).
+            vec![(1, "例条".into()), (0, "条例".into()), (2, "条例".into())]
+        );
     }
 
     #[test]

@@ -289,40 +289,14 @@ fn fold(text: &str) -> String {
 
 const PRC: &str = "中华人民共和国";
 
+/// Punctuation that may surround a number as it is pasted (`、卫生部令第1号`).
+const EDGE_PUNCTUATION: &str = "、,，.。;；:：\"'“”‘’《》<>〈〉!?·-—";
+
 /// Drops punctuation around a number (`、卫生部令第1号`, `(国发[2017]1号)` → inner).
 fn strip_edges(s: &str) -> &str {
-    let edge = |c: char| {
-        matches!(
-            c,
-            '、' | ','
-                | '，'
-                | '.'
-                | '。'
-                | ';'
-                | '；'
-                | ':'
-                | '：'
-                | '"'
-                | '\''
-                | '“'
-                | '”'
-                | '‘'
-                | '’'
-                | '《'
-                | '》'
-                | '<'
-                | '>'
-                | '〈'
-                | '〉'
-                | '!'
-                | '?'
-                | '·'
-                | '-'
-                | '—'
-        )
-    };
+    let edge = |c: char| EDGE_PUNCTUATION.contains(c);
     let mut s = s.trim_matches(edge);
-    // One pair of brackets around the whole number.
+    // Brackets around the whole number.
     while let Some(inner) = s.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
         if !balanced(inner) {
             break;
