@@ -17,6 +17,14 @@ fn cases() -> Vec<(&'static str, SearchRequest)> {
     };
     vec![
         ("word", q("行政复议")),
+        (
+            "word_no_highlight",
+            SearchRequest {
+                q: "行政复议".into(),
+                highlight: false,
+                ..SearchRequest::default()
+            },
+        ),
         ("two_words", q("农产品 质量安全")),
         ("phrase", q("\"所在单\"")),
         ("phrase_common", q("\"人民政府\"")),
