@@ -73,6 +73,16 @@ enum Command {
     Search(Box<SearchArgs>),
     /// Print what the index holds: document count, size, and per-field summaries.
     Stats(StatsArgs),
+    /// Print one document as stored: every metadata field (extra ones included) and the full
+    /// text, as JSON.
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+struct ShowArgs {
+    /// The document id (as in search results).
+    #[arg(value_name = "ID")]
+    id: String,
 }
 
 #[derive(Debug, Args)]
@@ -198,6 +208,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 output::print_stats(&mut out, &stats)?;
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show(args) => {
+            let index = open(&index_dir, &options)?;
+            let Some(record) = index.get(&args.id)? else {
+                bail!("no document with id {:?}", args.id);
+            };
+            writeln!(
+                std::io::stdout().lock(),
+                "{}",
+                serde_json::to_string_pretty(&record)?
+            )?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -75,7 +75,7 @@ fn help_is_useful_alone() {
     for word in ["ingest", "search", "stats", "--data"] {
         assert!(text.contains(word), "{text}");
     }
-    for sub in ["ingest", "search", "stats"] {
+    for sub in ["ingest", "search", "stats", "show"] {
         let out = bin().args([sub, "--help"]).output().unwrap();
         assert!(out.status.success());
         assert!(
@@ -92,6 +92,14 @@ fn sample_ingests_and_every_title_and_doc_number_finds_its_document() {
     let stats = json(data.path(), &["stats", "--json"]);
     // The sample's JSON records plus the seed text page.
     assert_eq!(stats["documents"], records.len() as u64 + 1);
+    // Every input field comes back, unknown ones under `extra`.
+    let first = &records[0];
+    let shown = json(data.path(), &["show", first["id"].as_str().unwrap()]);
+    assert_eq!(shown["body"], first["body"]);
+    assert_eq!(shown["extra"]["origin_path"], first["origin_path"]);
+    assert_eq!(shown["extra"]["level"], first["level"]);
+    let out = run(data.path(), &["show", "no-such-id"]);
+    assert_eq!(out.status.code(), Some(2));
 
     let mut checked = 0;
     for r in records.iter().step_by(7) {
@@ -248,6 +256,9 @@ fn the_seed_text_page_is_ingested_with_its_metadata() {
     assert_eq!(hit["department"], "德昌县人民政府办公室");
     assert_eq!(hit["publish_date"], "2018-03-30");
     assert_eq!(hit["doc_type"], "报告");
+    let shown = json(data.path(), &["show", hit["id"].as_str().unwrap()]);
+    assert_eq!(shown["written_date"], "2017-02-23");
+    assert!(shown["body"].as_str().unwrap().ends_with("2017年2月23日"));
     let cited = search(data.path(), "德府办发〔2017〕107号", &["--size", "1"]);
     assert_eq!(
         cited["hits"][0]["id"], hit["id"],
