@@ -158,7 +158,11 @@ fn fragments(body: &str, matches: &[(usize, usize)]) -> Vec<String> {
         }
         // Never repeat text an earlier fragment showed.
         let start = back_chars(body, a, FRAGMENT_CHARS).max(covered_until);
-        let end = nth_char_boundary(body, start, FRAGMENT_CHARS * 2);
+        let mut end = nth_char_boundary(body, start, FRAGMENT_CHARS * 2);
+        // Never cut a match in two: extend to the end of one that straddles the boundary.
+        if let Some(&(_, b)) = matches.iter().find(|&&(a, b)| a < end && b > end) {
+            end = b;
+        }
         let mut s = String::new();
         if start > 0 {
             s.push('…');
@@ -261,6 +265,16 @@ mod tests {
         assert_eq!(r.body.len(), 1);
         assert!(r.body[0].contains("<mark>政务公开</mark>"));
         assert!(r.body[0].starts_with('…') && r.body[0].ends_with('…'));
+        // A match straddling the fragment's end is kept whole, and not shown twice.
+        let body = format!("政务公开{}政务公开{}", "甲".repeat(114), "乙".repeat(200));
+        let r = h(&["政务公开"]).highlight("t", &body);
+        assert_eq!(r.body.len(), 1, "{:?}", r.body);
+        assert_eq!(
+            r.body[0].matches("<mark>政务公开</mark>").count(),
+            2,
+            "{}",
+            r.body[0]
+        );
         let none = h(&["不存在"]).highlight("t", "第一条\n\n  为了规范");
         assert_eq!(none.body, vec!["第一条 为了规范".to_string()]);
     }
