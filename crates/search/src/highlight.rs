@@ -14,8 +14,10 @@ use serde::Serialize;
 const FRAGMENT_CHARS: usize = 60;
 /// Most body fragments per hit.
 const MAX_FRAGMENTS: usize = 3;
-/// Most match offsets reported per field.
+/// Most match offsets reported per field (and where scanning a body stops).
 const MAX_OFFSETS: usize = 100;
+/// Bytes normalised at a time when scanning for matches.
+const CHUNK_BYTES: usize = 8 * 1024;
 
 /// Highlights of one hit.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -69,17 +71,46 @@ impl Highlighter {
         Highlighter { matcher }
     }
 
-    /// Byte ranges of matches in `original`, in order, non-overlapping.
+    /// Byte ranges of matches in `original`, in order, non-overlapping, at most [`MAX_OFFSETS`].
+    ///
+    /// The text is normalised a few kilobytes at a time, cut at line breaks (normalisation never
+    /// joins characters across one), and scanning stops once enough matches are found: a long
+    /// law with a common word costs a chunk or two, not the whole body.
     fn matches(&self, original: &str) -> Vec<(usize, usize)> {
         let Some(matcher) = &self.matcher else {
             return Vec::new();
         };
-        let normalized = normalize_with_map(original);
-        matcher
-            .find_iter(&normalized.text)
-            .map(|m| normalized.original_range(m.start(), m.end()))
-            .filter(|(a, b)| a < b)
-            .collect()
+        let mut out = Vec::new();
+        let mut chunk_start = 0;
+        while chunk_start < original.len() && out.len() < MAX_OFFSETS {
+            let chunk_end = chunk_end(original, chunk_start);
+            let chunk = &original[chunk_start..chunk_end];
+            let normalized = normalize_with_map(chunk);
+            // Walk matches in order, counting characters incrementally (not from the start).
+            let (mut chars_before, mut counted_to) = (0usize, 0usize);
+            for m in matcher.find_iter(&normalized.text) {
+                chars_before += normalized.text[counted_to..m.start()].chars().count();
+                counted_to = m.start();
+                let len = normalized.text[m.start()..m.end()].chars().count();
+                let (Some(first), Some(last)) = (
+                    normalized.origin.get(chars_before),
+                    normalized.origin.get(chars_before + len.max(1) - 1),
+                ) else {
+                    continue;
+                };
+                if first.0 < last.1 {
+                    out.push((
+                        chunk_start + first.0 as usize,
+                        chunk_start + last.1 as usize,
+                    ));
+                }
+                if out.len() >= MAX_OFFSETS {
+                    break;
+                }
+            }
+            chunk_start = chunk_end;
+        }
+        out
     }
 
     /// Highlights a title and a body.
@@ -95,6 +126,21 @@ impl Highlighter {
             },
         }
     }
+}
+
+/// Where a normalisation chunk starting at `start` ends: the first line break after
+/// [`CHUNK_BYTES`], or the end of the text.
+fn chunk_end(text: &str, start: usize) -> usize {
+    let target = start + CHUNK_BYTES;
+    if target >= text.len() {
+        return text.len();
+    }
+    // A byte search: `\n` never occurs inside a multi-byte character, and `target` itself may
+    // not be a character boundary.
+    text.as_bytes()[target..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| target + i + 1)
 }
 
 fn char_offsets(text: &str, matches: &[(usize, usize)]) -> Vec<[usize; 2]> {
@@ -277,6 +323,27 @@ mod tests {
         );
         let none = h(&["不存在"]).highlight("t", "第一条\n\n  为了规范");
         assert_eq!(none.body, vec!["第一条 为了规范".to_string()]);
+    }
+
+    #[test]
+    fn matches_across_chunks_map_to_the_right_bytes() {
+        let line = format!("{}條例{}\n", "甲".repeat(1500), "乙".repeat(1500));
+        let body = line.repeat(8);
+        let r = h(&["条例"]).highlight("t", &body);
+        assert_eq!(r.offsets.body.len(), 8);
+        for (i, [a, b]) in r.offsets.body.iter().enumerate() {
+            let chars: Vec<char> = body.chars().collect();
+            assert_eq!(
+                chars[*a..*b].iter().collect::<String>(),
+                "條例",
+                "match {i}"
+            );
+        }
+        let many = "条例。".repeat(500);
+        assert_eq!(
+            h(&["条例"]).highlight("t", &many).offsets.body.len(),
+            MAX_OFFSETS
+        );
     }
 
     #[test]
