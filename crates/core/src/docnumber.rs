@@ -10,7 +10,8 @@
 //! - **令号** (`DocNumberKind::Linghao`): organ + 令 + (第) + serial + 号, e.g.
 //!   `中华人民共和国国务院令第449号`, keyword `国务院令第449号`: `中华人民共和国` is dropped
 //!   everywhere because people leave it out when they type. A Chinese-numeral serial
-//!   (`主席令第七十三号`) becomes Arabic (`主席令第73号`). `第` is kept as written.
+//!   (`主席令第七十三号`) becomes Arabic (`主席令第73号`). The keyword always reads `令第N号`
+//!   (`国务院令449号` is the same decree); a 文号 keyword never has `第`.
 //!
 //! Everything else that was given as a number is `DocNumberKind::Other`, keyed by its
 //! width-, bracket- and script-folded form. All functions are total and never panic.
@@ -180,8 +181,6 @@ struct Parts {
     kind: DocNumberKind,
     issuer: String,
     year: Option<u32>,
-    /// `第` was written before the serial.
-    di: bool,
     serial: u32,
 }
 
@@ -190,14 +189,13 @@ impl Parts {
     fn parse(folded: &str) -> Option<Parts> {
         static LING: LazyLock<Option<Regex>> = LazyLock::new(|| {
             Regex::new(concat!(
-                r"^(?P<pre>.*)令(?:\[(?P<year>[0-9]{4})\])?(?P<di>第)?",
+                r"^(?P<pre>.*)令(?:\[(?P<year>[0-9]{4})\])?第?",
                 r"(?P<serial>[0-9]{1,9}|[〇零○一二两三四五六七八九十百千]{1,12})号?$",
             ))
             .ok()
         });
         static WEN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-            Regex::new(r"^(?P<pre>.*)\[(?P<year>[0-9]{4})\](?P<di>第)?(?P<serial>[0-9]{1,9})号?$")
-                .ok()
+            Regex::new(r"^(?P<pre>.*)\[(?P<year>[0-9]{4})\]第?(?P<serial>[0-9]{1,9})号?$").ok()
         });
         let s = strip_edges(folded);
         for (re, kind) in [
@@ -216,7 +214,6 @@ impl Parts {
             let Some(serial) = caps.name("serial").and_then(|m| serial_value(m.as_str())) else {
                 continue;
             };
-            let di = caps.name("di").is_some();
             let issuer = match kind {
                 DocNumberKind::Linghao => {
                     let (run, after_digit) = trailing_run(pre, true);
@@ -245,7 +242,6 @@ impl Parts {
                 kind,
                 issuer,
                 year,
-                di,
                 serial,
             });
         }
@@ -258,7 +254,9 @@ impl Parts {
         if let Some(year) = self.year {
             out.push_str(&format!("[{year}]"));
         }
-        if self.di {
+        // One spelling per number: 令号 always read `令第N号` (`国务院令449号` is the same
+        // decree), 文号 never carry 第 (`国发〔2017〕第47号` is `国发[2017]47号`).
+        if self.kind == DocNumberKind::Linghao {
             out.push('第');
         }
         out.push_str(&self.serial.to_string());
@@ -755,7 +753,7 @@ mod tests {
                 32,
                 "法[研]发[1987]32号",
             ),
-            ("国发〔2017〕第47号", "国发", 2017, 47, "国发[2017]第47号"),
+            ("国发〔2017〕第47号", "国发", 2017, 47, "国发[2017]47号"),
             ("粤府办〔2018〕0号", "粤府办", 2018, 0, "粤府办[2018]0号"),
             ("GB发〔2018〕3号", "gb发", 2018, 3, "gb发[2018]3号"),
             // Prose in front is not part of the 机关代字.
@@ -808,7 +806,7 @@ mod tests {
                 449,
                 "国务院令第449号",
             ),
-            ("国务院令449号", "国务院令", None, 449, "国务院令449号"),
+            ("国务院令449号", "国务院令", None, 449, "国务院令第449号"),
             ("国务院令第449", "国务院令", None, 449, "国务院令第449号"),
             (
                 "中华人民共和国国务院、中华人民共和国中央军事委员会令第178号",
@@ -873,7 +871,7 @@ mod tests {
                 "某某部令",
                 Some(2019),
                 3,
-                "某某部令[2019]3号",
+                "某某部令[2019]第3号",
             ),
             ("國務院令第449號", "国务院令", None, 449, "国务院令第449号"),
             (

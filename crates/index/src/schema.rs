@@ -31,7 +31,7 @@ pub const UNIGRAM_TOKENIZER: &str = "gk_unigram";
 
 /// Bumped whenever the schema, the analysis chain or the dictionaries change what is indexed;
 /// an index written with another version must be rebuilt (`gongkai reindex`).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Handles to every field.
 #[derive(Debug, Clone, Copy)]
