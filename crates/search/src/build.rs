@@ -166,7 +166,9 @@ fn text_atom(
         must.push((Occur::Must, word_clause(f, w)));
     }
     if words.len() > 1 {
-        // The atom as written, contiguous, ranks above its words scattered.
+        // The atom as written, contiguous, ranks above its words scattered, and is highlighted
+        // as one match (`国办发[2017]47号`, not 国办发 … 2017 … 47).
+        needles.strings.push(normalized.trim().to_string());
         if let Some(q) = substring_anywhere(f, normalized.trim()) {
             must.push((Occur::Should, q));
         }
