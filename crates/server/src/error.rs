@@ -1,0 +1,193 @@
+//! API errors: one JSON shape, `{"error": {"code": "...", "message": "..."}}`, for every
+//! failure, and the one rejection → JSON mapper ([`recover`]).
+//!
+//! Codes are stable snake_case strings clients may match on. Messages are for people; for
+//! faults (5xx) they are generic, and the detail goes to the log, never to the client.
+
+use std::convert::Infallible;
+
+use gongkai_search::SearchError;
+use serde::Serialize;
+use warp::http::StatusCode;
+use warp::reply::Response;
+use warp::Reply;
+
+/// The longest user value quoted back in an error message, in characters.
+const MAX_QUOTED_CHARS: usize = 100;
+
+/// An error answer: status, stable code, message for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable snake_case code.
+    pub code: &'static str,
+    /// Human-readable message.
+    pub message: String,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400 `invalid_parameter`.
+    pub fn invalid_parameter(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_parameter", message)
+    }
+
+    /// 400 `invalid_parameter` for `value` of `name`, with what was expected.
+    pub fn bad_value(name: &str, value: &str, expected: &str) -> ApiError {
+        ApiError::invalid_parameter(format!(
+            "invalid value for {name}: {} ({expected})",
+            quote(value)
+        ))
+    }
+
+    /// 400 `invalid_query`: the query text does not parse.
+    pub fn invalid_query(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message)
+    }
+
+    /// 400 `invalid_json`: the body is not a JSON object.
+    pub fn invalid_json(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", message)
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// 503 `overloaded`: no search slot within the deadline, or the deadline passed.
+    pub fn overloaded() -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "the server is busy or the request took too long: retry later",
+        )
+    }
+
+    /// 500 `internal`, with a generic message. Log the detail before calling this.
+    pub fn internal() -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error",
+        )
+    }
+
+    /// The JSON response.
+    pub fn into_response(self) -> Response {
+        let body = Body {
+            error: Inner {
+                code: self.code,
+                message: &self.message,
+            },
+        };
+        crate::json_response(&body, self.status)
+    }
+}
+
+impl From<SearchError> for ApiError {
+    fn from(error: SearchError) -> ApiError {
+        match error {
+            SearchError::Invalid(message) => ApiError::invalid_parameter(message),
+            other => {
+                tracing::error!(error = %other, "search failed");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl From<gongkai_index::IndexError> for ApiError {
+    fn from(error: gongkai_index::IndexError) -> ApiError {
+        tracing::error!(error = %error, "index failed");
+        ApiError::internal()
+    }
+}
+
+/// `value` in quotes, cut to [`MAX_QUOTED_CHARS`] characters.
+pub fn quote(value: &str) -> String {
+    if value.chars().count() <= MAX_QUOTED_CHARS {
+        format!("{value:?}")
+    } else {
+        let cut: String = value.chars().take(MAX_QUOTED_CHARS).collect();
+        format!("{cut:?}…")
+    }
+}
+
+/// Maps every rejection to the JSON error shape. The one place rejections become responses.
+pub async fn recover(rejection: warp::Rejection) -> Result<Response, Infallible> {
+    use warp::reject;
+    let error = if rejection.is_not_found() {
+        ApiError::not_found("no such route")
+    } else if rejection.find::<reject::PayloadTooLarge>().is_some() {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is too large",
+        )
+    } else if rejection.find::<reject::LengthRequired>().is_some() {
+        ApiError::new(
+            StatusCode::LENGTH_REQUIRED,
+            "length_required",
+            "a content-length header is required",
+        )
+    } else if rejection.find::<reject::UnsupportedMediaType>().is_some() {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "unsupported content type",
+        )
+    } else if rejection
+        .find::<warp::filters::cors::CorsForbidden>()
+        .is_some()
+    {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "CORS request refused")
+    } else if rejection.find::<reject::InvalidQuery>().is_some() {
+        ApiError::invalid_parameter("the query string is malformed")
+    } else if rejection.find::<reject::InvalidHeader>().is_some()
+        || rejection.find::<reject::MissingHeader>().is_some()
+    {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "a request header is missing or malformed",
+        )
+    } else if rejection.find::<reject::MethodNotAllowed>().is_some() {
+        // Last but one, as warp ranks it: a route that matched the path and failed on
+        // something else (body size, …) says more than one that wanted another method.
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "method not allowed on this route",
+        )
+    } else {
+        tracing::error!(rejection = ?rejection, "unhandled rejection");
+        ApiError::internal()
+    };
+    Ok(error.into_response())
+}
+
+impl Reply for ApiError {
+    fn into_response(self) -> Response {
+        ApiError::into_response(self)
+    }
+}

@@ -1,0 +1,246 @@
+//! The Gongkai HTTP JSON API (v1), served with warp on tokio.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /api/v1/search` | a [`gongkai_search::SearchResponse`], parameters in the query string |
+//! | `POST /api/v1/search` | the same, parameters as a JSON object |
+//! | `GET /api/v1/documents/{id}` | the stored [`gongkai_core::Record`] |
+//! | `GET /api/v1/facets/{field}` | `{"field", "values": [{"value", "count"}], "truncated"}` |
+//! | `GET /healthz` | `{"status": "ok", "documents": N}` |
+//!
+//! Every error is `{"error": {"code", "message"}}` with a stable snake_case code. Index work
+//! runs on the blocking pool behind a concurrency limit and a per-request deadline (503
+//! `overloaded` past it). Every response carries `x-request-id` and CORS headers (any origin,
+//! GET and POST, no credentials), and every request is logged at `info`.
+
+mod api;
+mod error;
+mod params;
+mod request;
+mod state;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::Serialize;
+use thiserror::Error;
+use warp::http::header::{HeaderValue, CONTENT_TYPE};
+use warp::http::StatusCode;
+use warp::reply::Response;
+use warp::Filter;
+
+pub use error::ApiError;
+pub use state::AppState;
+
+/// Facet values returned by `GET /api/v1/facets/{field}` at most (and the largest
+/// `facet_limit` a search may ask for).
+pub const MAX_FACET_VALUES: usize = 1000;
+
+/// How the server runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Address to listen on (port 0: any free port, reported through `on_bound`).
+    pub listen: SocketAddr,
+    /// Index jobs (searches, document loads, facet counts) running at once.
+    pub max_concurrent_searches: usize,
+    /// Longest a request may wait for a slot and run: past it, 503 `overloaded`.
+    pub request_deadline: Duration,
+    /// Largest accepted request body (413 `payload_too_large` beyond).
+    pub max_body_bytes: u64,
+}
+
+impl Default for ServerConfig {
+    /// `127.0.0.1:8080`, two jobs per core, 5 s, 1 MiB.
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            max_concurrent_searches: 2 * cores,
+            request_deadline: Duration::from_secs(5),
+            max_body_bytes: 1 << 20,
+        }
+    }
+}
+
+/// Why the server could not run.
+#[derive(Debug, Error)]
+pub enum ServerError {
+    /// The listening socket could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// Every route with error mapping, CORS, request ids and logging: the whole service, as a
+/// filter (serve it, or drive it with `warp::test`).
+pub fn routes(
+    state: AppState,
+) -> impl Filter<Extract = (impl warp::Reply,), Error = Infallible> + Clone {
+    let cors = warp::cors()
+        .allow_any_origin()
+        .allow_methods(["GET", "POST"])
+        .allow_headers(["content-type", request::REQUEST_ID])
+        .expose_headers([request::REQUEST_ID])
+        .max_age(Duration::from_secs(3600));
+    // The inner recover turns route rejections into JSON inside the CORS wrapper, so errors
+    // carry CORS headers; the outer one answers refused preflights.
+    let service = api::api_filter(state)
+        .recover(error::recover)
+        .unify()
+        .with(cors)
+        .recover(error::recover);
+    request::with_context(service)
+}
+
+/// Binds `config.listen`, reports the bound address through `on_bound`, then serves until
+/// `shutdown` resolves and the connections in flight have finished.
+pub async fn run(
+    index: gongkai_index::GongkaiIndex,
+    config: ServerConfig,
+    on_bound: impl FnOnce(SocketAddr) + Send,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let bind_error = |source| ServerError::Bind {
+        addr: config.listen,
+        source,
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(bind_error)?;
+    let bound = listener.local_addr().map_err(bind_error)?;
+    tracing::info!(address = %bound, documents = index.num_docs(), "serving the API");
+    on_bound(bound);
+    let state = AppState::new(index, &config);
+    warp::serve(routes(state))
+        .incoming(listener)
+        .graceful(shutdown)
+        .run()
+        .await;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// `value` as a JSON response with `status`.
+pub(crate) fn json_response<T: Serialize>(value: &T, status: StatusCode) -> Response {
+    let (status, body) = match serde_json::to_vec(value) {
+        Ok(body) => (status, body),
+        Err(error) => {
+            tracing::error!(error = %error, "serialising a response failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                br#"{"error":{"code":"internal","message":"internal error"}}"#.to_vec(),
+            )
+        }
+    };
+    let mut response = Response::new(body.into());
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use gongkai_core::Record;
+    use gongkai_index::{GongkaiIndex, IndexOptions};
+    use serde_json::Value;
+
+    fn tiny_index(dir: &std::path::Path) -> GongkaiIndex {
+        let index = GongkaiIndex::open_or_create(dir, &IndexOptions::default()).unwrap();
+        let mut writer = index.writer(1, 50 << 20).unwrap();
+        let mut record = Record {
+            id: "a".into(),
+            title: "关于印发某办法的通知".into(),
+            body: "正文".into(),
+            ..Record::default()
+        };
+        record.finish(None).unwrap();
+        writer.upsert(&record).unwrap();
+        writer.commit().unwrap();
+        writer.finish().unwrap();
+        index.reload().unwrap();
+        index
+    }
+
+    async fn status_and_code(state: AppState, path: &str) -> (u16, Value) {
+        let response = warp::test::request().path(path).reply(&routes(state)).await;
+        let json: Value = serde_json::from_slice(response.body()).unwrap();
+        (response.status().as_u16(), json)
+    }
+
+    #[tokio::test]
+    async fn no_free_slot_within_the_deadline_is_503() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ServerConfig {
+            max_concurrent_searches: 1,
+            request_deadline: Duration::from_millis(20),
+            ..ServerConfig::default()
+        };
+        let state = AppState::new(tiny_index(dir.path()), &config);
+        let (status, _) = status_and_code(state.clone(), "/api/v1/search?q=通知").await;
+        assert_eq!(status, 200);
+
+        let held = state.permits().try_acquire_owned().unwrap();
+        for path in [
+            "/api/v1/search?q=%E9%80%9A%E7%9F%A5",
+            "/api/v1/documents/a",
+            "/api/v1/facets/year",
+        ] {
+            let (status, json) = status_and_code(state.clone(), path).await;
+            assert_eq!(status, 503, "{path}");
+            assert_eq!(json["error"]["code"], "overloaded");
+        }
+        // Health checks do no index work and stay available.
+        let (status, _) = status_and_code(state.clone(), "/healthz").await;
+        assert_eq!(status, 200);
+        drop(held);
+        let (status, _) = status_and_code(state, "/api/v1/documents/a").await;
+        assert_eq!(status, 200);
+    }
+
+    #[tokio::test]
+    async fn work_past_the_deadline_is_503_and_keeps_its_slot() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ServerConfig {
+            max_concurrent_searches: 1,
+            request_deadline: Duration::from_millis(20),
+            ..ServerConfig::default()
+        };
+        let state = AppState::new(tiny_index(dir.path()), &config);
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let result = state
+            .run_blocking(move |_| {
+                let _ = wait.recv_timeout(Duration::from_secs(10));
+                Ok(())
+            })
+            .await;
+        assert_eq!(result.unwrap_err().code, "overloaded");
+        // The overrunning job still holds the only slot.
+        assert_eq!(state.permits().available_permits(), 0);
+        release.send(()).unwrap();
+        let slot = tokio::time::timeout(Duration::from_secs(10), state.permits().acquire_owned())
+            .await
+            .unwrap();
+        assert!(slot.is_ok());
+    }
+
+    #[test]
+    fn default_config() {
+        let config = ServerConfig::default();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert!(config.max_concurrent_searches >= 2);
+        assert_eq!(config.request_deadline, Duration::from_secs(5));
+        assert_eq!(config.max_body_bytes, 1 << 20);
+    }
+}
