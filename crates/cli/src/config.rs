@@ -1,12 +1,21 @@
 //! The configuration file: one typed struct, unknown keys are an error.
 //!
-//! Precedence: built-in defaults < file (`--config`) < environment < command-line flags. The
-//! commented example is `gongkai.example.toml` at the top of the repository.
+//! Precedence: built-in defaults < file (`--config`) < environment < command-line flags. Clap
+//! reads each flag and its `GONGKAI_*` variable with no default of its own (flag over
+//! environment), the result is laid over the file's value ([`ServerSection::or`]), and only
+//! what is still unset takes the default ([`ServerSection::resolve`]). The commented example
+//! is `gongkai.example.toml` at the top of the repository.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
+use gongkai_server::ServerConfig;
 use serde::Deserialize;
+
+/// Where `gongkai serve` finds documents to index when the data directory has none.
+pub const DEFAULT_SAMPLE: &str = "index-data/sample";
 
 /// Everything the file can set.
 #[derive(Debug, Default, Deserialize)]
@@ -15,6 +24,9 @@ pub struct Config {
     /// Text analysis.
     #[serde(default)]
     pub analysis: Analysis,
+    /// The HTTP server (`gongkai serve`).
+    #[serde(default)]
+    pub server: ServerSection,
 }
 
 /// `[analysis]`.
@@ -23,6 +35,92 @@ pub struct Config {
 pub struct Analysis {
     /// Extra jieba dictionary, relative to the configuration file's folder.
     pub user_dict: Option<PathBuf>,
+}
+
+/// `[server]`, and equally the flags and environment of `gongkai serve`: every value
+/// optional, so that layers can be stacked before the defaults fill the rest.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// Address to listen on, `IP:PORT`.
+    pub listen: Option<SocketAddr>,
+    /// Index jobs running at once.
+    pub max_concurrent_searches: Option<usize>,
+    /// Per-request deadline, milliseconds.
+    pub request_deadline_ms: Option<u64>,
+    /// Largest request body, bytes.
+    pub max_body_bytes: Option<u64>,
+    /// Origins allowed by CORS; empty or `["*"]`: any origin.
+    pub cors_origins: Option<Vec<String>>,
+    /// Documents to index when the data directory has none (relative to the file's folder).
+    pub sample: Option<PathBuf>,
+}
+
+/// What `gongkai serve` runs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeSettings {
+    /// The server's configuration.
+    pub server: ServerConfig,
+    /// Documents to index first when the index is empty.
+    pub sample: PathBuf,
+}
+
+impl ServerSection {
+    /// Each value of `self`, else that of `lower`.
+    pub fn or(self, lower: ServerSection) -> ServerSection {
+        ServerSection {
+            listen: self.listen.or(lower.listen),
+            max_concurrent_searches: self
+                .max_concurrent_searches
+                .or(lower.max_concurrent_searches),
+            request_deadline_ms: self.request_deadline_ms.or(lower.request_deadline_ms),
+            max_body_bytes: self.max_body_bytes.or(lower.max_body_bytes),
+            cors_origins: self.cors_origins.or(lower.cors_origins),
+            sample: self.sample.or(lower.sample),
+        }
+    }
+
+    /// The settings: the values given, defaults for the rest. Checks them.
+    pub fn resolve(self) -> Result<ServeSettings> {
+        let defaults = ServerConfig::default();
+        let positive = |name: &str, value: Option<u64>| -> Result<Option<u64>> {
+            match value {
+                Some(0) => bail!("{name} must be at least 1"),
+                other => Ok(other),
+            }
+        };
+        let max_concurrent_searches = positive(
+            "max_concurrent_searches",
+            self.max_concurrent_searches.map(|n| n as u64),
+        )?
+        .map_or(defaults.max_concurrent_searches, |n| n as usize);
+        let request_deadline = positive("request_deadline_ms", self.request_deadline_ms)?
+            .map_or(defaults.request_deadline, Duration::from_millis);
+        let max_body_bytes =
+            positive("max_body_bytes", self.max_body_bytes)?.unwrap_or(defaults.max_body_bytes);
+        let mut cors_origins = Vec::new();
+        for origin in self.cors_origins.unwrap_or_default() {
+            let origin = origin.trim();
+            if origin.is_empty() || origin == "*" {
+                continue;
+            }
+            cors_origins.push(
+                gongkai_server::parse_origin(origin)
+                    .map_err(anyhow::Error::msg)
+                    .context("cors_origins")?,
+            );
+        }
+        Ok(ServeSettings {
+            server: ServerConfig {
+                listen: self.listen.unwrap_or(defaults.listen),
+                max_concurrent_searches,
+                request_deadline,
+                max_body_bytes,
+                cors_origins,
+            },
+            sample: self.sample.unwrap_or_else(|| PathBuf::from(DEFAULT_SAMPLE)),
+        })
+    }
 }
 
 impl Config {
@@ -35,9 +133,14 @@ impl Config {
             .with_context(|| format!("reading configuration {}", path.display()))?;
         let mut config: Config = toml::from_str(&text)
             .with_context(|| format!("in configuration {}", path.display()))?;
-        if let (Some(dict), Some(folder)) = (&config.analysis.user_dict, path.parent()) {
-            if dict.is_relative() {
-                config.analysis.user_dict = Some(folder.join(dict));
+        if let Some(folder) = path.parent() {
+            for relative in [&mut config.analysis.user_dict, &mut config.server.sample]
+                .into_iter()
+                .flatten()
+            {
+                if relative.is_relative() {
+                    *relative = folder.join(&*relative);
+                }
             }
         }
         Ok(config)
@@ -52,6 +155,32 @@ mod tests {
     fn example_file_parses_and_unknown_keys_are_refused() {
         let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../gongkai.example.toml");
         Config::load(Some(Path::new(example))).unwrap();
+        // Every key it shows commented out is a real key with a valid value.
+        let text = std::fs::read_to_string(example).unwrap();
+        let uncommented: String = text
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest)
+                    if rest.split_once(" = ").is_some_and(|(k, _)| {
+                        k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    }) =>
+                {
+                    rest
+                }
+                _ => line,
+            })
+            .fold(String::new(), |acc, line| acc + line + "\n");
+        let config: Config = toml::from_str(&uncommented).unwrap();
+        assert!(config.analysis.user_dict.is_some());
+        let server = config.server.clone();
+        assert!(server.listen.is_some() && server.sample.is_some());
+        assert!(server.cors_origins.is_some() && server.max_body_bytes.is_some());
+        let settings = config.server.resolve().unwrap();
+        let defaults = ServerConfig::default();
+        assert_eq!(settings.server.listen, defaults.listen);
+        assert_eq!(settings.server.request_deadline, defaults.request_deadline);
+        assert_eq!(settings.server.max_body_bytes, defaults.max_body_bytes);
+
         let dir = tempfile::tempdir().unwrap();
         let bad = dir.path().join("bad.toml");
         std::fs::write(&bad, "[analysis]\nuser_dictionary = \"x\"\n").unwrap();
@@ -60,11 +189,66 @@ mod tests {
             err.contains("user_dictionary") && err.contains("bad.toml"),
             "{err}"
         );
+        std::fs::write(&bad, "[server]\nlisten = \"127.0.0.1:1\"\nport = 80\n").unwrap();
+        let err = format!("{:#}", Config::load(Some(&bad)).unwrap_err());
+        assert!(err.contains("port") && err.contains("bad.toml"), "{err}");
+        std::fs::write(&bad, "[server]\nlisten = \"localhost\"\n").unwrap();
+        let err = format!("{:#}", Config::load(Some(&bad)).unwrap_err());
+        assert!(err.contains("listen") && err.contains("bad.toml"), "{err}");
+
         let good = dir.path().join("good.toml");
-        std::fs::write(&good, "[analysis]\nuser_dict = \"terms.txt\"\n").unwrap();
+        std::fs::write(
+            &good,
+            "[analysis]\nuser_dict = \"terms.txt\"\n[server]\nsample = \"docs\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&good)).unwrap();
         assert_eq!(
-            Config::load(Some(&good)).unwrap().analysis.user_dict,
+            config.analysis.user_dict,
             Some(dir.path().join("terms.txt"))
         );
+        assert_eq!(config.server.sample, Some(dir.path().join("docs")));
+    }
+
+    #[test]
+    fn layers_stack_and_defaults_fill_the_rest() {
+        let file = ServerSection {
+            listen: Some("0.0.0.0:9000".parse().unwrap()),
+            max_concurrent_searches: Some(3),
+            cors_origins: Some(vec!["https://a.example".into()]),
+            ..ServerSection::default()
+        };
+        let upper = ServerSection {
+            max_concurrent_searches: Some(7),
+            ..ServerSection::default()
+        };
+        let settings = upper.or(file).resolve().unwrap();
+        assert_eq!(settings.server.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(settings.server.max_concurrent_searches, 7);
+        assert_eq!(settings.server.cors_origins, vec!["https://a.example"]);
+        assert_eq!(settings.server.max_body_bytes, 1 << 20);
+        assert_eq!(settings.sample, PathBuf::from(DEFAULT_SAMPLE));
+
+        let any = ServerSection {
+            cors_origins: Some(vec!["*".into()]),
+            ..ServerSection::default()
+        };
+        assert!(any.resolve().unwrap().server.cors_origins.is_empty());
+        for bad in [
+            ServerSection {
+                max_concurrent_searches: Some(0),
+                ..ServerSection::default()
+            },
+            ServerSection {
+                request_deadline_ms: Some(0),
+                ..ServerSection::default()
+            },
+            ServerSection {
+                cors_origins: Some(vec!["portal.example".into()]),
+                ..ServerSection::default()
+            },
+        ] {
+            assert!(bad.resolve().is_err());
+        }
     }
 }

@@ -5,6 +5,7 @@ mod config;
 mod output;
 
 use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use gongkai_core::Date;
 use gongkai_index::{GongkaiIndex, IndexOptions};
-use gongkai_ingest::{IngestOptions, Progress};
+use gongkai_ingest::{IngestOptions, IngestSummary, Progress};
 use gongkai_search::{FacetField, Filters, SearchRequest, Sort};
 
 /// Gongkai (公开): search and archive for Chinese government information disclosure.
@@ -76,6 +77,58 @@ enum Command {
     /// Print one document as stored: every metadata field (extra ones included) and the full
     /// text, as JSON.
     Show(ShowArgs),
+    /// Serve the HTTP JSON API (search, documents, facets, health, metrics, OpenAPI).
+    ///
+    /// When the data directory holds no documents yet, first indexes the bundled sample
+    /// (`--sample`, default `index-data/sample`), with the same progress output as `ingest`.
+    /// Prints `listening on http://ADDR` once bound, logs every request to stderr
+    /// (`GONGKAI_LOG` or `RUST_LOG`, default info), and stops gracefully on SIGTERM or Ctrl-C.
+    /// Each setting: flag, else environment, else the `[server]` section of `--config`, else
+    /// the default.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on, IP:PORT; port 0 picks a free port [default: 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR", env = "GONGKAI_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Documents to index first when the data directory has none [default: index-data/sample].
+    #[arg(long, value_name = "DIR", env = "GONGKAI_SAMPLE")]
+    sample: Option<PathBuf>,
+    /// Index jobs (searches, document loads, facet counts) running at once [default: two per
+    /// core].
+    #[arg(long, value_name = "N", env = "GONGKAI_MAX_CONCURRENT_SEARCHES")]
+    max_concurrent_searches: Option<usize>,
+    /// Longest a request may wait and run before a 503, in milliseconds [default: 5000].
+    #[arg(long, value_name = "MS", env = "GONGKAI_REQUEST_DEADLINE_MS")]
+    request_deadline_ms: Option<u64>,
+    /// Largest accepted request body, in bytes [default: 1048576].
+    #[arg(long, value_name = "BYTES", env = "GONGKAI_MAX_BODY_BYTES")]
+    max_body_bytes: Option<u64>,
+    /// Origin allowed to call the API from a browser, scheme://host[:port] (repeatable or
+    /// comma-separated; `*`: any) [default: any origin].
+    #[arg(
+        long = "cors-origin",
+        value_name = "ORIGIN",
+        env = "GONGKAI_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    cors_origins: Vec<String>,
+}
+
+impl ServeArgs {
+    /// The flags and environment, as a configuration layer.
+    fn layer(&self) -> config::ServerSection {
+        config::ServerSection {
+            listen: self.listen,
+            max_concurrent_searches: self.max_concurrent_searches,
+            request_deadline_ms: self.request_deadline_ms,
+            max_body_bytes: self.max_body_bytes,
+            cors_origins: (!self.cors_origins.is_empty()).then(|| self.cors_origins.clone()),
+            sample: self.sample.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -162,14 +215,21 @@ struct StatsArgs {
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // `serve` logs every request at info; the other commands only warnings.
+    let default_filter = match cli.command {
+        Command::Serve(_) => "warn,gongkai=info,gongkai_server=info,gongkai_ingest=info",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("GONGKAI_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
-    let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         // `gongkai search … | head` closes the pipe early: not an error.
@@ -192,6 +252,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let options = IndexOptions {
         user_dict: cli.global.user_dict.clone().or(config.analysis.user_dict),
     };
+    let file_server = config.server;
     let index_dir = cli.global.data.join("index");
     match cli.command {
         Command::Ingest(args) => ingest(&index_dir, &options, args),
@@ -222,6 +283,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve(args) => {
+            let settings = args.layer().or(file_server).resolve()?;
+            serve(&index_dir, &options, settings)
+        }
     }
 }
 
@@ -240,18 +305,42 @@ fn ingest(index_dir: &Path, options: &IndexOptions, args: IngestArgs) -> Result<
     if let Some(threads) = args.threads {
         ingest_options.threads = threads.max(1);
     }
+    let summary = ingest_paths(
+        &index,
+        &args.paths,
+        &ingest_options,
+        args.json,
+        &mut std::io::stdout().lock(),
+    )?;
+    Ok(if summary.rejected > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Ingests `paths` with progress on stderr (a bar on a terminal, lines otherwise), then
+/// writes the summary to `out`: the one ingest path of `ingest` and `serve`.
+fn ingest_paths(
+    index: &GongkaiIndex,
+    paths: &[PathBuf],
+    ingest_options: &IngestOptions,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<IngestSummary> {
     let mut progress: Box<dyn Progress> = if std::io::stderr().is_terminal() {
         Box::new(output::BarProgress::default())
     } else {
         Box::new(output::LineProgress::new(Duration::from_secs(5)))
     };
-    let summary = gongkai_ingest::ingest(&index, &args.paths, &ingest_options, progress.as_mut())?;
+    let summary = gongkai_ingest::ingest(index, paths, ingest_options, progress.as_mut())?;
     drop(progress);
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
     } else {
         let docs = summary.added + summary.replaced;
-        println!(
+        writeln!(
+            out,
             "ingested {docs} documents ({} added, {} replaced), rejected {}, {} warnings, from {} files in {:.2}s ({:.0} docs/s, {:.1} MB/s); index holds {} documents",
             summary.added,
             summary.replaced,
@@ -262,12 +351,102 @@ fn ingest(index_dir: &Path, options: &IndexOptions, args: IngestArgs) -> Result<
             docs as f64 / summary.seconds.max(1e-9),
             summary.bytes as f64 / 1e6 / summary.seconds.max(1e-9),
             index.num_docs(),
-        );
+        )?;
     }
-    Ok(if summary.rejected > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    out.flush()?;
+    Ok(summary)
+}
+
+/// `gongkai serve`: builds the index from the sample when it holds no documents, then serves
+/// until SIGTERM or Ctrl-C.
+fn serve(
+    index_dir: &Path,
+    options: &IndexOptions,
+    settings: config::ServeSettings,
+) -> Result<ExitCode> {
+    let index = GongkaiIndex::open_or_create(index_dir, options)
+        .with_context(|| format!("opening {}", index_dir.display()))?;
+    if index.num_docs() == 0 {
+        let sample = &settings.sample;
+        if !sample.exists() {
+            bail!(
+                "{} holds no documents, and the sample to build it from, {}, does not exist: \
+                 run from the repository root, pass --sample DIR, or ingest documents first \
+                 (gongkai ingest PATH)",
+                index_dir.display(),
+                sample.display()
+            );
+        }
+        eprintln!(
+            "{} holds no documents: indexing {} first",
+            index_dir.display(),
+            sample.display()
+        );
+        let summary = ingest_paths(
+            &index,
+            std::slice::from_ref(sample),
+            &IngestOptions::default(),
+            false,
+            &mut std::io::stderr().lock(),
+        )?;
+        if summary.rejected > 0 {
+            tracing::warn!(
+                rejected = summary.rejected,
+                "some sample inputs were rejected"
+            );
+        }
+        index.reload()?;
+        if index.num_docs() == 0 {
+            bail!("{} holds no documents to index", sample.display());
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(async {
+        // Signal handlers are installed before the address is announced, so a signal sent
+        // as soon as the line is read still stops the server gracefully.
+        let shutdown = shutdown_signal()?;
+        gongkai_server::run(
+            index,
+            settings.server,
+            |address| {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "listening on http://{address}");
+                let _ = out.flush();
+            },
+            shutdown,
+        )
+        .await
+        .map_err(anyhow::Error::from)
+    });
+    runtime.shutdown_timeout(Duration::from_secs(10));
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGTERM or Ctrl-C (SIGINT); the handlers are installed when this returns.
+#[cfg(unix)]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate()).context("installing a SIGTERM handler")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing a SIGINT handler")?;
+    Ok(async move {
+        let name = tokio::select! {
+            _ = terminate.recv() => "SIGTERM",
+            _ = interrupt.recv() => "SIGINT",
+        };
+        tracing::info!(signal = name, "shutting down");
+    })
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
     })
 }
 
@@ -326,4 +505,103 @@ fn search(index: &GongkaiIndex, args: SearchArgs) -> Result<ExitCode> {
         output::print_hits(&mut out, &response, std::io::stdout().is_terminal())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve_settings(args: &[&str], file: &str) -> config::ServeSettings {
+        let cli = Cli::try_parse_from(args).unwrap();
+        let Command::Serve(serve) = cli.command else {
+            panic!("not serve");
+        };
+        let file: config::Config = toml::from_str(file).unwrap();
+        serve.layer().or(file.server).resolve().unwrap()
+    }
+
+    /// Defaults < file < environment < flags, for every `[server]` key. The only test that
+    /// sets `GONGKAI_*` variables (tests run in parallel threads of one process).
+    #[test]
+    fn serve_settings_precedence() {
+        let file = r#"
+            [server]
+            listen = "127.0.0.1:1111"
+            max_concurrent_searches = 3
+            request_deadline_ms = 300
+            max_body_bytes = 3000
+            cors_origins = ["https://file.example"]
+            sample = "file-sample"
+        "#;
+        let vars = [
+            ("GONGKAI_LISTEN", "127.0.0.1:2222"),
+            ("GONGKAI_MAX_CONCURRENT_SEARCHES", "4"),
+            ("GONGKAI_REQUEST_DEADLINE_MS", "400"),
+            ("GONGKAI_MAX_BODY_BYTES", "4000"),
+            (
+                "GONGKAI_CORS_ORIGINS",
+                "https://env.example,https://env2.example",
+            ),
+            ("GONGKAI_SAMPLE", "env-sample"),
+        ];
+        for (name, _) in vars {
+            std::env::remove_var(name);
+        }
+        // Defaults.
+        let s = serve_settings(&["gongkai", "serve"], "");
+        let defaults = gongkai_server::ServerConfig::default();
+        assert_eq!(s.server, defaults);
+        assert_eq!(s.sample, PathBuf::from(config::DEFAULT_SAMPLE));
+        // The file over the defaults.
+        let s = serve_settings(&["gongkai", "serve"], file);
+        assert_eq!(s.server.listen.to_string(), "127.0.0.1:1111");
+        assert_eq!(s.server.max_concurrent_searches, 3);
+        assert_eq!(s.server.request_deadline, Duration::from_millis(300));
+        assert_eq!(s.server.max_body_bytes, 3000);
+        assert_eq!(s.server.cors_origins, vec!["https://file.example"]);
+        assert_eq!(s.sample, PathBuf::from("file-sample"));
+        // The environment over the file.
+        for (name, value) in vars {
+            std::env::set_var(name, value);
+        }
+        let s = serve_settings(&["gongkai", "serve"], file);
+        assert_eq!(s.server.listen.to_string(), "127.0.0.1:2222");
+        assert_eq!(s.server.max_concurrent_searches, 4);
+        assert_eq!(s.server.request_deadline, Duration::from_millis(400));
+        assert_eq!(s.server.max_body_bytes, 4000);
+        assert_eq!(
+            s.server.cors_origins,
+            vec!["https://env.example", "https://env2.example"]
+        );
+        assert_eq!(s.sample, PathBuf::from("env-sample"));
+        // Flags over the environment.
+        let s = serve_settings(
+            &[
+                "gongkai",
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--max-concurrent-searches",
+                "5",
+                "--request-deadline-ms",
+                "500",
+                "--max-body-bytes",
+                "5000",
+                "--cors-origin",
+                "*",
+                "--sample",
+                "flag-sample",
+            ],
+            file,
+        );
+        for (name, _) in vars {
+            std::env::remove_var(name);
+        }
+        assert_eq!(s.server.listen.to_string(), "127.0.0.1:0");
+        assert_eq!(s.server.max_concurrent_searches, 5);
+        assert_eq!(s.server.request_deadline, Duration::from_millis(500));
+        assert_eq!(s.server.max_body_bytes, 5000);
+        assert!(s.server.cors_origins.is_empty());
+        assert_eq!(s.sample, PathBuf::from("flag-sample"));
+    }
 }

@@ -13,6 +13,7 @@ use crate::{category, date::Date, docnumber, doctype};
 
 /// 有效 / 失效 / 废止 / 已修改.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Validity {
     /// In force.
     #[serde(rename = "有效")]
@@ -54,6 +55,7 @@ impl Validity {
 
 /// A disclosure document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Record {
     /// Stable identifier: the input's `id`, or derived from the source URL or path.
     pub id: String,
@@ -102,6 +104,7 @@ pub struct Record {
     pub cited_doc_numbers: Vec<String>,
     /// Every input field Gongkai has no column for, kept verbatim.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub extra: Map<String, Value>,
 }
 

@@ -19,8 +19,10 @@ pub fn to_document(fields: &Fields, record: &Record) -> TantivyDocument {
     let mut doc = TantivyDocument::new();
     doc.add_text(fields.id, &record.id);
     // Serialising a Record cannot fail: it has string keys and no non-finite floats.
-    let json = serde_json::to_vec(record).unwrap_or_default();
-    doc.add_bytes(fields.doc, &json);
+    // Stored as text, not bytes: tantivy reads a stored string in one copy but a stored byte
+    // array one byte at a time (7% of a loaded server's CPU when it was bytes).
+    let json = serde_json::to_string(record).unwrap_or_default();
+    doc.add_text(fields.doc, &json);
 
     let title = normalize(&record.title);
     doc.add_text(fields.title_words, &title);
@@ -116,10 +118,10 @@ pub fn category_facet(path: &str) -> Facet {
 
 /// Reads the stored record of a document.
 pub fn to_record(fields: &Fields, doc: &TantivyDocument) -> Result<Record, IndexError> {
-    let bytes = doc
+    let json = doc
         .get_first(fields.doc)
-        .and_then(|v| v.as_bytes())
+        .and_then(|v| v.as_str())
         .ok_or_else(|| IndexError::Corrupt("a document has no stored record".into()))?;
-    serde_json::from_slice(bytes)
+    serde_json::from_str(json)
         .map_err(|e| IndexError::Corrupt(format!("a stored record does not parse: {e}")))
 }

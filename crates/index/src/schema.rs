@@ -18,8 +18,8 @@
 //! stored once, as JSON, in `doc`.
 
 use tantivy::schema::{
-    BytesOptions, DateOptions, DateTimePrecision, FacetOptions, Field, IndexRecordOption,
-    NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+    DateOptions, DateTimePrecision, FacetOptions, Field, IndexRecordOption, NumericOptions, Schema,
+    TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
 };
 
 /// Tokenizer name for jieba word tokens.
@@ -30,8 +30,8 @@ pub const BIGRAM_TOKENIZER: &str = "gk_bigram";
 pub const UNIGRAM_TOKENIZER: &str = "gk_unigram";
 
 /// Bumped whenever the schema, the analysis chain or the dictionaries change what is indexed;
-/// an index written with another version must be rebuilt (`gongkai reindex`).
-pub const SCHEMA_VERSION: u32 = 2;
+/// an index written with another version is refused and must be rebuilt (delete it, ingest again).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Handles to every field.
 #[derive(Debug, Clone, Copy)]
@@ -132,7 +132,7 @@ pub fn build() -> (Schema, Fields) {
     let date = DateOptions::from(INDEXED | FAST).set_precision(DateTimePrecision::Seconds);
     let fields = Fields {
         id: b.add_text_field(names::ID, STRING | STORED | FAST),
-        doc: b.add_bytes_field("doc", BytesOptions::default().set_stored()),
+        doc: b.add_text_field("doc", STORED),
         title_words: b.add_text_field("title_words", text(WORDS_TOKENIZER, freqs)),
         title_grams: b.add_text_field("title_grams", text(BIGRAM_TOKENIZER, positions)),
         title_chars: b.add_text_field(

@@ -16,6 +16,7 @@ use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 /// A field that can be faceted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum FacetField {
     /// 发布机构.
     Department,
@@ -75,6 +76,7 @@ impl FacetField {
 
 /// One value of a facet with its document count.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FacetValue {
     /// The value (`国务院`, `2017`, `地方性法规/山东`).
     pub value: String,

@@ -14,25 +14,33 @@ use serde::Serialize;
 const FRAGMENT_CHARS: usize = 60;
 /// Most body fragments per hit.
 const MAX_FRAGMENTS: usize = 3;
-/// Most match offsets reported per field (and where scanning a body stops).
+/// Most match offsets reported per field.
 const MAX_OFFSETS: usize = 100;
 /// Bytes normalised at a time when scanning for matches.
-const CHUNK_BYTES: usize = 8 * 1024;
+const CHUNK_BYTES: usize = 2 * 1024;
+/// Bytes of a body scanned for matches at most (Lucene's highlighters have the same kind of
+/// limit): a match only past it leaves the hit with the opening of its body as its fragment.
+/// Normalising whole long laws for every hit was most of a search's cost.
+const MAX_SCAN_BYTES: usize = 64 * 1024;
 
 /// Highlights of one hit.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Highlights {
     /// The title, escaped, matches in `<mark>`.
     pub title: String,
-    /// Body fragments around matches (or the opening of the body when nothing matched).
+    /// Up to three body fragments around the first matches (or the opening of the body when
+    /// nothing matched in its first 64 KB).
     pub body: Vec<String>,
     /// Match spans as character offsets `[start, end)` into the original title and body, for
-    /// clients that render themselves.
+    /// clients that render themselves: every match in the title, and the body's matches up to
+    /// the end of its last fragment and a little beyond (at most 100 per field).
     pub offsets: Offsets,
 }
 
 /// Character offsets of matches.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Offsets {
     /// In the title.
     pub title: Vec<[usize; 2]>,
@@ -43,46 +51,83 @@ pub struct Offsets {
 /// Finds the query's words and phrases in texts.
 #[derive(Debug)]
 pub struct Highlighter {
+    /// For bodies.
     matcher: Option<AhoCorasick>,
+    /// For titles: also the `title:` atoms' strings.
+    title_matcher: Option<AhoCorasick>,
+}
+
+/// The non-blank needles of several lists.
+fn patterns<'a>(sets: &[&'a [String]]) -> Vec<&'a str> {
+    sets.iter()
+        .flat_map(|set| set.iter())
+        .map(|s| s.as_str())
+        .filter(|s| !s.trim().is_empty())
+        .collect()
+}
+
+/// Sorted, deduplicated, single characters only when `singles` (nothing longer was asked).
+fn cleaned(mut list: Vec<&str>, singles: bool) -> Vec<&str> {
+    if !singles {
+        list.retain(|p| p.chars().count() > 1);
+    }
+    list.sort_unstable();
+    list.dedup();
+    list
+}
+
+fn matcher(patterns: Vec<&str>) -> Option<AhoCorasick> {
+    if patterns.is_empty() {
+        return None;
+    }
+    AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&patterns)
+        .ok()
 }
 
 impl Highlighter {
     /// A highlighter for these normalised needles. Single characters are marked only when the
     /// query was a single character: otherwise they are noise (令, 第, 号).
     pub fn new(needles: &[String]) -> Highlighter {
-        let mut patterns: Vec<&str> = needles
-            .iter()
-            .map(|s| s.as_str())
-            .filter(|s| !s.trim().is_empty())
-            .collect();
-        if patterns.iter().any(|p| p.chars().count() > 1) {
-            patterns.retain(|p| p.chars().count() > 1);
-        }
-        patterns.sort_unstable();
-        patterns.dedup();
-        let matcher = if patterns.is_empty() {
-            None
+        Highlighter::with_title_only(needles, &[])
+    }
+
+    /// A highlighter for `needles` in titles and bodies and `title_only` (the strings of
+    /// `title:` atoms) in titles only.
+    pub fn with_title_only(needles: &[String], title_only: &[String]) -> Highlighter {
+        let all = patterns(&[needles, title_only]);
+        let singles = all.iter().all(|p| p.chars().count() <= 1);
+        let body = matcher(cleaned(patterns(&[needles]), singles));
+        let title = if title_only.is_empty() {
+            body.clone()
         } else {
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&patterns)
-                .ok()
+            matcher(cleaned(all, singles))
         };
-        Highlighter { matcher }
+        Highlighter {
+            matcher: body,
+            title_matcher: title,
+        }
     }
 
     /// Byte ranges of matches in `original`, in order, non-overlapping, at most [`MAX_OFFSETS`].
     ///
     /// The text is normalised a few kilobytes at a time, cut at line breaks (normalisation never
-    /// joins characters across one), and scanning stops once enough matches are found: a long
-    /// law with a common word costs a chunk or two, not the whole body.
-    fn matches(&self, original: &str) -> Vec<(usize, usize)> {
-        let Some(matcher) = &self.matcher else {
+    /// joins characters across one). With `scan` = [`Scan::Fragments`], scanning stops once the
+    /// fragments are settled (see [`fragments_settled`]) or after [`MAX_SCAN_BYTES`]: a long
+    /// law costs a chunk or two, not the whole body.
+    fn matches(matcher: Option<&AhoCorasick>, original: &str, scan: Scan) -> Vec<(usize, usize)> {
+        let Some(matcher) = matcher else {
             return Vec::new();
         };
         let mut out = Vec::new();
         let mut chunk_start = 0;
         while chunk_start < original.len() && out.len() < MAX_OFFSETS {
+            if scan == Scan::Fragments
+                && (chunk_start >= MAX_SCAN_BYTES || fragments_settled(original, &out, chunk_start))
+            {
+                break;
+            }
             let chunk_end = chunk_end(original, chunk_start);
             let chunk = &original[chunk_start..chunk_end];
             let normalized = normalize_with_map(chunk);
@@ -115,8 +160,8 @@ impl Highlighter {
 
     /// Highlights a title and a body.
     pub fn highlight(&self, title: &str, body: &str) -> Highlights {
-        let title_matches = self.matches(title);
-        let body_matches = self.matches(body);
+        let title_matches = Highlighter::matches(self.title_matcher.as_ref(), title, Scan::All);
+        let body_matches = Highlighter::matches(self.matcher.as_ref(), body, Scan::Fragments);
         Highlights {
             title: mark(title, &title_matches),
             body: fragments(body, &body_matches),
@@ -126,6 +171,37 @@ impl Highlighter {
             },
         }
     }
+}
+
+/// How far [`Highlighter::matches`] scans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    /// The whole text (titles).
+    All,
+    /// Until the body fragments are settled.
+    Fragments,
+}
+
+/// True when matches found in `text[..scanned]` already settle every fragment: there are
+/// [`MAX_FRAGMENTS`] fragment-starting matches and the last fragment's window (which may only
+/// grow to take in a straddling match) ends well before `scanned`.
+fn fragments_settled(text: &str, matches: &[(usize, usize)], scanned: usize) -> bool {
+    let mut starts = 0;
+    let mut covered_until = 0;
+    for &(a, _) in matches {
+        if a < covered_until {
+            continue;
+        }
+        starts += 1;
+        let start = back_chars(text, a, FRAGMENT_CHARS).max(covered_until);
+        covered_until = nth_char_boundary(text, start, FRAGMENT_CHARS * 2);
+        if starts == MAX_FRAGMENTS {
+            // A match straddling the window's end extends it: leave room for the longest
+            // needle a query can have.
+            return covered_until + 4 * 1024 <= scanned;
+        }
+    }
+    false
 }
 
 /// Where a normalisation chunk starting at `start` ends: the first line break after
@@ -329,10 +405,12 @@ mod tests {
     fn matches_across_chunks_map_to_the_right_bytes() {
         let line = format!("{}條例{}\n", "甲".repeat(1500), "乙".repeat(1500));
         let body = line.repeat(8);
-        let r = h(&["条例"]).highlight("t", &body);
-        assert_eq!(r.offsets.body.len(), 8);
-        for (i, [a, b]) in r.offsets.body.iter().enumerate() {
-            let chars: Vec<char> = body.chars().collect();
+        let highlighter = h(&["条例"]);
+        let all = Highlighter::matches(highlighter.matcher.as_ref(), &body, Scan::All);
+        let offsets = char_offsets(&body, &all);
+        assert_eq!(offsets.len(), 8);
+        let chars: Vec<char> = body.chars().collect();
+        for (i, [a, b]) in offsets.iter().enumerate() {
             assert_eq!(
                 chars[*a..*b].iter().collect::<String>(),
                 "條例",
@@ -341,9 +419,36 @@ mod tests {
         }
         let many = "条例。".repeat(500);
         assert_eq!(
-            h(&["条例"]).highlight("t", &many).offsets.body.len(),
+            highlighter.highlight("t", &many).offsets.body.len(),
             MAX_OFFSETS
         );
+    }
+
+    #[test]
+    fn body_scanning_stops_once_the_fragments_are_settled() {
+        let line = format!("{}條例{}\n", "甲".repeat(1500), "乙".repeat(1500));
+        let body = line.repeat(8);
+        let highlighter = h(&["条例"]);
+        let r = highlighter.highlight("t", &body);
+        assert_eq!(r.body.len(), MAX_FRAGMENTS);
+        assert!(
+            (MAX_FRAGMENTS..8).contains(&r.offsets.body.len()),
+            "{:?}",
+            r.offsets.body
+        );
+        // The fragments are exactly those of a full scan.
+        let all = Highlighter::matches(highlighter.matcher.as_ref(), &body, Scan::All);
+        assert_eq!(r.body, fragments(&body, &all));
+
+        // A match only past the scanning limit leaves the opening of the body.
+        let far = format!("{}\n条例", "甲乙丙\n".repeat(MAX_SCAN_BYTES / 5));
+        let r = highlighter.highlight("t", &far);
+        assert!(r.offsets.body.is_empty());
+        assert_eq!(r.body.len(), 1);
+        assert!(r.body[0].starts_with("甲乙丙"), "{:?}", r.body);
+        // Within the limit it is found, however many chunks away.
+        let near = format!("{}\n条例", "甲乙丙\n".repeat(MAX_SCAN_BYTES / 20));
+        assert_eq!(highlighter.highlight("t", &near).offsets.body.len(), 1);
     }
 
     #[test]

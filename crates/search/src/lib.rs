@@ -10,6 +10,8 @@ pub mod facets;
 pub mod highlight;
 pub mod query;
 pub mod stats;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -18,8 +20,8 @@ use gongkai_core::{Date, Record};
 use gongkai_index::{document, GongkaiIndex, IndexError};
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query};
-use tantivy::{DateTime, DocAddress, Order, Searcher};
+use tantivy::query::{AllQuery, BooleanQuery, EnableScoring, Occur, Query, QueryClone};
+use tantivy::{DateTime, DocAddress, DocSet, Order, Searcher, TERMINATED};
 use thiserror::Error;
 
 pub use facets::{FacetField, FacetValue};
@@ -31,6 +33,15 @@ pub const MAX_SIZE: usize = 100;
 pub const MAX_DEPTH: usize = 10_000;
 /// Facet values returned per field unless asked otherwise.
 pub const DEFAULT_FACET_LIMIT: usize = 50;
+/// A strict query finding fewer documents than this is run again relaxed (see
+/// [`min_match`]).
+///
+/// One: only a query that finds nothing is relaxed. A single exact answer is the best answer
+/// there is, and padding it with documents that lack some of the words would bury it in noise
+/// and make `total` and the facet counts describe documents nobody asked for. The point of
+/// relaxing is that a long natural-language question never comes back empty because one of
+/// its words is in no document.
+pub const RELAX_BELOW: usize = 1;
 
 /// Filters: OR within a field, AND across fields.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -121,6 +132,7 @@ impl Default for SearchRequest {
 
 /// One hit.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hit {
     /// Document id.
     pub id: String,
@@ -153,6 +165,7 @@ pub struct Hit {
 
 /// The answer to a [`SearchRequest`]: the v1 JSON shape.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchResponse {
     /// Exact number of matching documents.
     pub total: u64,
@@ -162,7 +175,10 @@ pub struct SearchResponse {
     pub size: usize,
     /// Milliseconds spent searching.
     pub took_ms: u64,
-    /// True when the query was loosened to find anything (not yet done: always false).
+    /// True when the query as written found nothing and these are the results of its relaxed
+    /// form: documents with at least half of its words (stop words left out), ranked by how
+    /// many and how rare; quoted strings, `title:` atoms, exclusions and filters still apply.
+    /// `total` and the facets count the relaxed results.
     pub relaxed: bool,
     /// The hits of this page.
     pub hits: Vec<Hit>,
@@ -225,39 +241,171 @@ fn validate(request: &SearchRequest) -> Result<(), SearchError> {
     Ok(())
 }
 
-/// The full tantivy query of a request, and what to highlight.
+/// How many of a relaxed query's `words` content words a document must contain at least:
+/// half, rounded up (1 of 2, 2 of 3 or 4, 5 of 9).
+///
+/// Ranking already puts documents with more and rarer words first (see [`build::Relaxed`]);
+/// the minimum decides which documents count at all, i.e. `total` and the facets. Half keeps
+/// out documents that share only a word or two of a long question (nearly every law has 支持
+/// or 政策), while still letting several words be missing. When no document reaches the
+/// minimum, the search lowers it to the most words any document has, so a relaxed query comes
+/// back empty only when none of its words occurs (under the filters and required atoms).
+pub fn min_match(words: usize) -> usize {
+    words.div_ceil(2).max(1)
+}
+
+/// The query that answers a request, as run.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The query, filters included.
+    pub query: Box<dyn Query>,
+    /// What to highlight.
+    pub needles: build::Needles,
+    /// True when this is the relaxed form of the query (see [`SearchResponse::relaxed`]).
+    pub relaxed: bool,
+}
+
+/// A request compiled: its strict query and, when it can be loosened, its relaxed form.
+struct Prepared {
+    strict: Box<dyn Query>,
+    needles: build::Needles,
+    relaxed: Option<build::Relaxed>,
+    filters: Vec<(Occur, Box<dyn Query>)>,
+}
+
+fn prepare(index: &GongkaiIndex, request: &SearchRequest) -> Result<Prepared, SearchError> {
+    let parsed = query::parse(&request.q).map_err(|e| SearchError::invalid(e.to_string()))?;
+    let fields = index.fields();
+    let text = build::compile_text(fields, index.segmenter(), &request.q, &parsed);
+    let filters = build::filter_clauses(fields, &request.filters);
+    Ok(Prepared {
+        strict: with_filters(text.strict, &filters),
+        needles: text.needles,
+        relaxed: text.relaxed,
+        filters,
+    })
+}
+
+/// The text query (`None`: every document) under the filters.
+fn with_filters(
+    text: Option<Box<dyn Query>>,
+    filters: &[(Occur, Box<dyn Query>)],
+) -> Box<dyn Query> {
+    match (text, filters.is_empty()) {
+        (None, true) => Box::new(AllQuery),
+        (Some(text), true) => text,
+        (text, false) => {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = filters
+                .iter()
+                .map(|(occur, q)| (*occur, q.box_clone()))
+                .collect();
+            clauses.push((Occur::Must, text.unwrap_or_else(|| Box::new(AllQuery))));
+            Box::new(BooleanQuery::new(clauses))
+        }
+    }
+}
+
+/// True when `query` matches at least `n` live documents. Stops at the `n`th.
+fn finds_at_least(searcher: &Searcher, query: &dyn Query, n: usize) -> Result<bool, SearchError> {
+    if n == 0 {
+        return Ok(true);
+    }
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut found = 0;
+    for reader in searcher.segment_readers() {
+        let alive = reader.alive_bitset();
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                found += 1;
+                if found >= n {
+                    return Ok(true);
+                }
+            }
+            doc = scorer.advance();
+        }
+    }
+    Ok(false)
+}
+
+/// The relaxed query of a request, requiring [`min_match`] words or, when no document has
+/// that many, as many as the best document has; `None` when the query cannot be relaxed or
+/// no document has any of its words.
+fn relax(searcher: &Searcher, prepared: &Prepared) -> Result<Option<Compiled>, SearchError> {
+    let Some(relaxed) = &prepared.relaxed else {
+        return Ok(None);
+    };
+    let idf = relaxed.idf(searcher)?;
+    let at = |k: usize| with_filters(Some(relaxed.query(&idf, k)), &prepared.filters);
+    let target = min_match(relaxed.word_count());
+    let mut chosen = None;
+    let query = at(target);
+    if finds_at_least(searcher, query.as_ref(), 1)? {
+        chosen = Some(query);
+    } else {
+        // Having k words is monotone in k: binary search for the largest k below the target
+        // that some document reaches (`found` has documents, `missing` none; `chosen` is the
+        // query at `found`).
+        let (mut found, mut missing) = (0, target);
+        while missing - found > 1 {
+            let mid = (found + missing) / 2;
+            let query = at(mid);
+            if finds_at_least(searcher, query.as_ref(), 1)? {
+                found = mid;
+                chosen = Some(query);
+            } else {
+                missing = mid;
+            }
+        }
+    }
+    Ok(chosen.map(|query| Compiled {
+        query,
+        needles: relaxed.needles.clone(),
+        relaxed: true,
+    }))
+}
+
+/// The query that answers a request: the strict query, or its relaxed form when the strict
+/// one finds fewer than [`RELAX_BELOW`] documents and the relaxed one finds some. This is
+/// the query [`search`] runs, so facets counted with it agree with the search's.
+pub fn plan(index: &GongkaiIndex, request: &SearchRequest) -> Result<Compiled, SearchError> {
+    let searcher = index.searcher();
+    let prepared = prepare(index, request)?;
+    if prepared.relaxed.is_some()
+        && !finds_at_least(&searcher, prepared.strict.as_ref(), RELAX_BELOW)?
+    {
+        if let Some(compiled) = relax(&searcher, &prepared)? {
+            return Ok(compiled);
+        }
+    }
+    Ok(Compiled {
+        query: prepared.strict,
+        needles: prepared.needles,
+        relaxed: false,
+    })
+}
+
+/// The full tantivy query of a request, and what to highlight: [`plan`]'s query (relaxed
+/// when the strict one finds nothing).
 pub fn compile(
     index: &GongkaiIndex,
     request: &SearchRequest,
 ) -> Result<(Box<dyn Query>, build::Needles), SearchError> {
-    let parsed = query::parse(&request.q).map_err(|e| SearchError::invalid(e.to_string()))?;
-    let fields = index.fields();
-    let (text, needles) = build::text_query(fields, index.segmenter(), &request.q, &parsed);
-    let mut clauses = build::filter_clauses(fields, &request.filters);
-    let query: Box<dyn Query> = match (text, clauses.is_empty()) {
-        (None, true) => Box::new(AllQuery),
-        (Some(text), true) => text,
-        (text, false) => {
-            clauses.push((Occur::Must, text.unwrap_or_else(|| Box::new(AllQuery))));
-            Box::new(BooleanQuery::new(clauses))
-        }
-    };
-    Ok((query, needles))
+    let compiled = plan(index, request)?;
+    Ok((compiled.query, compiled.needles))
 }
 
-/// Runs a search.
-pub fn search(
-    index: &GongkaiIndex,
+/// Total and one page of hits of a query.
+fn run(
+    searcher: &Searcher,
+    query: &dyn Query,
     request: &SearchRequest,
-) -> Result<SearchResponse, SearchError> {
-    let started = Instant::now();
-    validate(request)?;
-    let (query, needles) = compile(index, request)?;
-    let searcher = index.searcher();
+) -> Result<(usize, Vec<(f32, DocAddress)>), SearchError> {
     let offset = (request.page - 1) * request.size;
     let top = TopDocs::with_limit(request.size).and_offset(offset);
-    let (total, page): (usize, Vec<(f32, DocAddress)>) = match request.sort {
-        Sort::Relevance => searcher.search(&query, &(Count, top.order_by_score()))?,
+    Ok(match request.sort {
+        Sort::Relevance => searcher.search(query, &(Count, top.order_by_score()))?,
         Sort::DateDesc | Sort::DateAsc => {
             let order = if request.sort == Sort::DateDesc {
                 Order::Desc
@@ -265,7 +413,7 @@ pub fn search(
                 Order::Asc
             };
             let (total, hits) = searcher.search(
-                &query,
+                query,
                 &(
                     Count,
                     top.order_by_fast_field::<DateTime>(
@@ -276,18 +424,43 @@ pub fn search(
             )?;
             (total, hits.into_iter().map(|(_, a)| (0.0, a)).collect())
         }
-    };
+    })
+}
+
+/// Runs a search.
+pub fn search(
+    index: &GongkaiIndex,
+    request: &SearchRequest,
+) -> Result<SearchResponse, SearchError> {
+    let started = Instant::now();
+    validate(request)?;
+    let prepared = prepare(index, request)?;
+    let searcher = index.searcher();
+    let (mut total, mut page) = run(&searcher, prepared.strict.as_ref(), request)?;
+    let mut relaxed = None;
+    if total < RELAX_BELOW {
+        if let Some(compiled) = relax(&searcher, &prepared)? {
+            (total, page) = run(&searcher, compiled.query.as_ref(), request)?;
+            relaxed = Some(compiled);
+        }
+    }
+    let compiled = relaxed.unwrap_or(Compiled {
+        query: prepared.strict,
+        needles: prepared.needles,
+        relaxed: false,
+    });
     let mut facets = BTreeMap::new();
     for field in &request.facets {
-        let counts = searcher.search(&query, &facets::FacetCounter::new(*field))?;
+        let counts =
+            searcher.search(compiled.query.as_ref(), &facets::FacetCounter::new(*field))?;
         facets.insert(
             field.name().to_string(),
             facets::top(counts, request.facet_limit).0,
         );
     }
-    let highlighter = request
-        .highlight
-        .then(|| highlight::Highlighter::new(&needles.strings));
+    let highlighter = request.highlight.then(|| {
+        highlight::Highlighter::with_title_only(&compiled.needles.strings, &compiled.needles.title)
+    });
     let hits = page
         .into_iter()
         .map(|(score, address)| {
@@ -300,7 +473,7 @@ pub fn search(
         page: request.page,
         size: request.size,
         took_ms: started.elapsed().as_millis() as u64,
-        relaxed: false,
+        relaxed: compiled.relaxed,
         hits,
         facets,
     })

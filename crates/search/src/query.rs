@@ -3,13 +3,19 @@
 //! ```text
 //! query   := item (ws item)*
 //! item    := '-'? atom ( ws 'OR' ws '-'? atom )*
-//! atom    := '"' chars '"'      exact contiguous string (n-gram field)
-//!          | word               anything up to whitespace or a quote
+//! atom    := 'title' colon '"' chars '"'   exact contiguous string in the title
+//!          | 'title' colon word            free text, every word required in the title
+//!          | '"' chars '"'                 exact contiguous string (n-gram field)
+//!          | word                          anything up to whitespace or a quote
+//! colon   := ':' | '：'
 //! ```
 //!
 //! Words are ANDed; `OR` joins neighbouring atoms into one alternative; a leading `-` excludes.
-//! Quotes are ASCII `"` or their full-width form `＂`. Raw user input never reaches tantivy's
-//! own query parser.
+//! Quotes are ASCII `"` or their full-width form `＂`. Only the lower-case ASCII prefix `title`
+//! directly followed by a colon (ASCII or full-width) at the start of an atom is a field
+//! prefix: `Title:x`, `http://…`, `10:30` and `foo:bar` are plain words, and a bare `title:`
+//! with nothing after it is the word `title:`. Raw user input never reaches tantivy's own
+//! query parser.
 
 use thiserror::Error;
 
@@ -25,6 +31,17 @@ pub enum Atom {
     Word(String),
     /// A quoted string: exact substring.
     Phrase(String),
+    /// `title:text`: free text whose words must all be in the title.
+    TitleWord(String),
+    /// `title:"text"`: exact substring of the title.
+    TitlePhrase(String),
+}
+
+impl Atom {
+    /// True for the `title:` forms.
+    pub fn is_title(&self) -> bool {
+        matches!(self, Atom::TitleWord(_) | Atom::TitlePhrase(_))
+    }
 }
 
 /// An alternative of atoms (one atom unless `OR` was used), required or excluded.
@@ -74,6 +91,28 @@ fn is_quote(c: char) -> bool {
     c == '"' || c == '＂'
 }
 
+/// The field prefix, without its colon.
+const TITLE_PREFIX: [char; 5] = ['t', 'i', 't', 'l', 'e'];
+
+/// Length of a `title:` / `title：` prefix at `at` (0 when there is none).
+fn title_prefix(chars: &[char], at: usize) -> usize {
+    let end = at + TITLE_PREFIX.len();
+    let is_prefix = chars.get(at..end) == Some(&TITLE_PREFIX[..])
+        && chars.get(end).is_some_and(|&c| c == ':' || c == '：');
+    if is_prefix {
+        TITLE_PREFIX.len() + 1
+    } else {
+        0
+    }
+}
+
+/// Index of the quote closing the one at `open`.
+fn closing_quote(chars: &[char], open: usize) -> Result<usize, QueryError> {
+    (open + 1..chars.len())
+        .find(|&k| is_quote(chars[k]))
+        .ok_or(QueryError::UnbalancedQuote(open))
+}
+
 fn lex(input: &str) -> Result<Vec<Lexeme>, QueryError> {
     let chars: Vec<char> = input.chars().collect();
     let mut out = Vec::new();
@@ -90,13 +129,21 @@ fn lex(input: &str) -> Result<Vec<Lexeme>, QueryError> {
             exclude = true;
             j += 1;
         }
+        // `title:` counts only when something follows it; alone it is read as a plain word.
+        let prefix = title_prefix(&chars, j);
+        let title = prefix > 0 && chars.get(j + prefix).is_some_and(|&n| !n.is_whitespace());
+        if title {
+            j += prefix;
+        }
         if chars.get(j).copied().is_some_and(is_quote) {
-            let open = j;
-            let Some(close) = (open + 1..chars.len()).find(|&k| is_quote(chars[k])) else {
-                return Err(QueryError::UnbalancedQuote(open));
+            let close = closing_quote(&chars, j)?;
+            let phrase: String = chars[j + 1..close].iter().collect();
+            let atom = if title {
+                Atom::TitlePhrase(phrase)
+            } else {
+                Atom::Phrase(phrase)
             };
-            let phrase: String = chars[open + 1..close].iter().collect();
-            out.push(Lexeme::Atom(Atom::Phrase(phrase), exclude));
+            out.push(Lexeme::Atom(atom, exclude));
             i = close + 1;
             continue;
         }
@@ -106,7 +153,9 @@ fn lex(input: &str) -> Result<Vec<Lexeme>, QueryError> {
         }
         let word: String = chars[start..j].iter().collect();
         i = j;
-        if word == "OR" && !exclude {
+        if title {
+            out.push(Lexeme::Atom(Atom::TitleWord(word), exclude));
+        } else if word == "OR" && !exclude {
             out.push(Lexeme::Or);
         } else if !word.is_empty() {
             out.push(Lexeme::Atom(Atom::Word(word), exclude));
@@ -206,6 +255,108 @@ mod tests {
         );
         let many = vec!["a"; MAX_ATOMS + 1].join(" ");
         assert_eq!(parse(&many), Err(QueryError::TooManyTerms));
+    }
+
+    #[test]
+    fn title_prefix() {
+        let q = parse(r#"title:信息公开 title："所在单位" -title:废止 title:通知 OR title:公告"#)
+            .unwrap();
+        assert_eq!(
+            q.clauses,
+            vec![
+                must(vec![Atom::TitleWord("信息公开".into())]),
+                must(vec![Atom::TitlePhrase("所在单位".into())]),
+                Clause {
+                    any_of: vec![Atom::TitleWord("废止".into())],
+                    exclude: true
+                },
+                must(vec![
+                    Atom::TitleWord("通知".into()),
+                    Atom::TitleWord("公告".into())
+                ]),
+            ]
+        );
+        // Full-width colon, and text glued after a quoted title phrase.
+        assert_eq!(
+            parse(r#"title：条例 -title:"试行"办法"#).unwrap().clauses,
+            vec![
+                must(vec![Atom::TitleWord("条例".into())]),
+                Clause {
+                    any_of: vec![Atom::TitlePhrase("试行".into())],
+                    exclude: true
+                },
+                must(vec![word("办法")]),
+            ]
+        );
+    }
+
+    #[test]
+    fn colons_that_are_not_prefixes() {
+        for text in [
+            "title:",
+            "title：",
+            "Title:通知",
+            "TITLE:通知",
+            "http://www.gov.cn/a",
+            "10:30",
+            "foo:bar",
+            "subtitle:x",
+            "titles:x",
+        ] {
+            assert_eq!(
+                parse(text).unwrap().clauses,
+                vec![must(vec![word(text)])],
+                "{text}"
+            );
+        }
+        assert_eq!(
+            parse("title: 通知").unwrap().clauses,
+            vec![must(vec![word("title:")]), must(vec![word("通知")])]
+        );
+        assert_eq!(
+            parse("-title:").unwrap().clauses,
+            vec![Clause {
+                any_of: vec![word("title:")],
+                exclude: true
+            }]
+        );
+        // The prefix is only read once: the rest is literal.
+        assert_eq!(
+            parse("title:title:x").unwrap().clauses,
+            vec![must(vec![Atom::TitleWord("title:x".into())])]
+        );
+        assert_eq!(parse(r#"title:"a"#), Err(QueryError::UnbalancedQuote(6)));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_is_total(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just("title:".to_string()),
+                    proptest::strategy::Just("title：".to_string()),
+                    proptest::strategy::Just("-".to_string()),
+                    proptest::strategy::Just("\"".to_string()),
+                    proptest::strategy::Just("＂".to_string()),
+                    proptest::strategy::Just(" OR ".to_string()),
+                    proptest::strategy::Just(" ".to_string()),
+                    "\\PC{0,4}",
+                ],
+                0..24,
+            )
+        ) {
+            let text: String = pieces.concat();
+            if let Ok(q) = parse(&text) {
+                for clause in &q.clauses {
+                    proptest::prop_assert!(!clause.any_of.is_empty());
+                }
+            }
+        }
+
+        #[test]
+        fn parse_never_panics(text in "\\PC{0,64}") {
+            let _ = parse(&text);
+        }
     }
 
     #[test]

@@ -16,14 +16,73 @@ use warp::hyper::body::Bytes;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
-use crate::error::{quote, ApiError};
-use crate::params::{self, Scope};
-use crate::state::AppState;
-use crate::{json_response, MAX_FACET_VALUES};
+use gongkai_core::Record;
+use gongkai_search::SearchResponse;
+use utoipa::ToSchema;
+use warp::http::header::{HeaderValue, CONTENT_TYPE};
 
-/// Every v1 route, plus `/healthz`.
+use crate::error::{quote, ApiError, Body as ErrorBody};
+use crate::params::{self, Paging, QueryAndFilters, Scope, SearchBody};
+use crate::state::AppState;
+use crate::{json_response, metrics, openapi, MAX_FACET_VALUES};
+
+/// A route the server answers: method and path template (`{name}` is one path segment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// HTTP method, upper case.
+    pub method: &'static str,
+    /// Path template, as in the OpenAPI document.
+    pub path: &'static str,
+}
+
+const fn route(method: &'static str, path: &'static str) -> Route {
+    Route { method, path }
+}
+
+/// Every route of the API, in the order [`api_filter`] tries them. The metrics name requests
+/// by these templates, and a test checks that this table, the filters and the OpenAPI
+/// document agree.
+pub const ROUTES: [Route; 7] = [
+    route("GET", "/healthz"),
+    route("GET", "/metrics"),
+    route("GET", "/api/v1/openapi.json"),
+    route("GET", "/api/v1/search"),
+    route("POST", "/api/v1/search"),
+    route("GET", "/api/v1/documents/{id}"),
+    route("GET", "/api/v1/facets/{field}"),
+];
+
+/// The template in [`ROUTES`] whose path matches `path` (whatever the method), if any.
+pub fn route_template(path: &str) -> Option<&'static str> {
+    ROUTES
+        .iter()
+        .map(|r| r.path)
+        .find(|template| matches_template(template, path))
+}
+
+/// Whether `path` matches `template`, where `{name}` stands for one non-empty segment.
+pub(crate) fn matches_template(template: &str, path: &str) -> bool {
+    let parts: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    parts.len() == segments.len()
+        && parts.iter().zip(&segments).all(|(part, segment)| {
+            if part.starts_with('{') {
+                !segment.is_empty()
+            } else {
+                part == segment
+            }
+        })
+}
+
+/// Every v1 route, plus `/healthz` and `/metrics`.
 pub fn api_filter(state: AppState) -> BoxedFilter<(Response,)> {
     healthz_filter(state.clone())
+        .boxed()
+        .or(metrics_filter(state.clone()))
+        .unify()
+        .boxed()
+        .or(openapi_filter())
+        .unify()
         .boxed()
         .or(search_get_filter(state.clone()))
         .unify()
@@ -67,13 +126,26 @@ fn healthz_filter(
         .then(healthz_handler)
 }
 
-#[derive(Serialize)]
-struct Health {
+/// The health answer.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Health {
+    /// Always `ok`.
+    #[schema(example = "ok")]
     status: &'static str,
+    /// Live documents in the index.
     documents: u64,
 }
 
-async fn healthz_handler(state: AppState) -> Response {
+/// Liveness and the document count. Does no index work, so it answers even when every search
+/// slot is busy.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "operations",
+    responses((status = 200, description = "The server is up", body = Health)),
+)]
+pub(crate) async fn healthz_handler(state: AppState) -> Response {
     // Summing segment metadata: no I/O, no need for the blocking pool.
     let documents = state.index().num_docs();
     respond(Ok(Health {
@@ -93,7 +165,24 @@ fn search_get_filter(
         .then(search_get_handler)
 }
 
-async fn search_get_handler(raw: String, state: AppState) -> Response {
+/// Searches: ranked hits with highlights, exact facet counts.
+///
+/// Parameters are in the query string; filters repeat (`year=2017&year=2018`: OR within a
+/// field, AND across fields); every other parameter is given at most once; an empty value
+/// counts as absent; unknown parameters are ignored.
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    operation_id = "search",
+    tag = "search",
+    params(QueryAndFilters, Paging),
+    responses(
+        (status = 200, description = "One page of hits", body = SearchResponse),
+        (status = 400, description = "A parameter is invalid (`invalid_parameter`) or the query does not parse (`invalid_query`)", body = ErrorBody),
+        (status = 503, description = "No search slot within the request deadline, or the deadline passed (`overloaded`)", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn search_get_handler(raw: String, state: AppState) -> Response {
     respond(search(params::query_pairs(&raw), state).await)
 }
 
@@ -109,7 +198,22 @@ fn search_post_filter(
         .then(search_post_handler)
 }
 
-async fn search_post_handler(body: Bytes, state: AppState) -> Response {
+/// Searches, with the parameters as a JSON object: the same semantics and answer as `GET`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/search",
+    operation_id = "search_post",
+    tag = "search",
+    request_body(content = SearchBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "One page of hits", body = SearchResponse),
+        (status = 400, description = "The body is not a JSON object (`invalid_json`), has an unknown field or a bad value (`invalid_parameter`), or the query does not parse (`invalid_query`)", body = ErrorBody),
+        (status = 411, description = "No content-length (`length_required`)", body = ErrorBody),
+        (status = 413, description = "The body is larger than the configured limit (`payload_too_large`)", body = ErrorBody),
+        (status = 503, description = "No search slot within the request deadline, or the deadline passed (`overloaded`)", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn search_post_handler(body: Bytes, state: AppState) -> Response {
     let result = match params::body_pairs(&body) {
         Ok(pairs) => search(pairs, state).await,
         Err(error) => Err(error),
@@ -137,7 +241,22 @@ fn document_filter(
         .then(document_handler)
 }
 
-async fn document_handler(raw_id: String, state: AppState) -> Response {
+/// One document as stored: every metadata field (unknown input fields in `extra`) and the
+/// full text.
+#[utoipa::path(
+    get,
+    path = "/api/v1/documents/{id}",
+    operation_id = "get_document",
+    tag = "documents",
+    params(("id" = String, Path, description = "The document id, as in search hits (percent-encoded)")),
+    responses(
+        (status = 200, description = "The document", body = Record),
+        (status = 400, description = "The id is not valid (`invalid_parameter`)", body = ErrorBody),
+        (status = 404, description = "No document has this id (`not_found`)", body = ErrorBody),
+        (status = 503, description = "No slot within the request deadline (`overloaded`)", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn document_handler(raw_id: String, state: AppState) -> Response {
     respond(document(raw_id, state).await)
 }
 
@@ -175,14 +294,32 @@ fn facets_filter(state: AppState) -> impl Filter<Extract = (Response,), Error = 
 }
 
 /// The answer of the facets endpoint.
-#[derive(Debug, Serialize)]
-struct FacetsResponse {
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct FacetsResponse {
+    /// The field counted.
+    #[schema(value_type = FacetField)]
     field: &'static str,
+    /// Its values over the matching documents, by count (largest first).
     values: Vec<FacetValue>,
+    /// True when there were more than 1000 values and only the first 1000 are listed.
     truncated: bool,
 }
 
-async fn facets_handler(raw_field: String, raw: String, state: AppState) -> Response {
+/// Every value of one facet field with exact counts, over the documents matching `q` and
+/// the filters (all documents without them).
+#[utoipa::path(
+    get,
+    path = "/api/v1/facets/{field}",
+    operation_id = "facet_values",
+    tag = "search",
+    params(("field" = FacetField, Path, description = "The field to count"), QueryAndFilters),
+    responses(
+        (status = 200, description = "The values and their counts", body = FacetsResponse),
+        (status = 400, description = "Unknown field or a bad filter (`invalid_parameter`), or the query does not parse (`invalid_query`)", body = ErrorBody),
+        (status = 503, description = "No slot within the request deadline (`overloaded`)", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn facets_handler(raw_field: String, raw: String, state: AppState) -> Response {
     respond(facet_values(raw_field, raw, state).await)
 }
 
@@ -215,4 +352,72 @@ async fn facet_values(
             })
         })
         .await
+}
+
+/// GET /metrics
+fn metrics_filter(
+    state: AppState,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    warp::path!("metrics")
+        .and(warp::get())
+        .and(with_state(state))
+        .then(metrics_handler)
+}
+
+/// Prometheus metrics in the text exposition format (OpenMetrics 1.0): requests by route
+/// template and status, latency histograms, errors by code, index documents and size.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "operations",
+    responses((
+        status = 200,
+        description = "The metrics",
+        content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        body = String,
+    )),
+)]
+pub(crate) async fn metrics_handler(state: AppState) -> Response {
+    let index = state.index().clone();
+    // Summing the index directory's file sizes is file-system work: keep it off the executor
+    // (but outside the search slots, so metrics stay available under load).
+    let sizes = tokio::task::spawn_blocking(move || (index.num_docs(), index.size_on_disk()));
+    let (documents, bytes) = match sizes.await {
+        Ok(sizes) => sizes,
+        Err(error) => {
+            tracing::error!(error = %error, "measuring the index failed");
+            return ApiError::internal().into_response();
+        }
+    };
+    let mut response = Response::new(state.metrics().render(documents, bytes).into());
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(metrics::CONTENT_TYPE),
+    );
+    response
+}
+
+/// GET /api/v1/openapi.json
+fn openapi_filter() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    warp::path!("api" / "v1" / "openapi.json")
+        .and(warp::get())
+        .then(openapi_handler)
+}
+
+/// This document: the OpenAPI 3.1 description of every route, generated from the code.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    operation_id = "openapi",
+    tag = "operations",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)),
+)]
+pub(crate) async fn openapi_handler() -> Response {
+    let mut response = Response::new(openapi::json().into());
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
 }

@@ -8,6 +8,7 @@ use std::convert::Infallible;
 
 use gongkai_search::SearchError;
 use serde::Serialize;
+use utoipa::ToSchema;
 use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::Reply;
@@ -26,16 +27,31 @@ pub struct ApiError {
     pub message: String,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// The body of every error response.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub(crate) struct Body<'a> {
     error: Inner<'a>,
 }
 
-#[derive(Serialize)]
-struct Inner<'a> {
+/// What went wrong.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ErrorDetail)]
+pub(crate) struct Inner<'a> {
+    /// Stable snake_case code clients may match on: `invalid_parameter`, `invalid_query`,
+    /// `invalid_json`, `not_found`, `method_not_allowed`, `payload_too_large`,
+    /// `length_required`, `unsupported_media_type`, `bad_request`, `forbidden` (refused CORS
+    /// preflight), `overloaded`, `internal`.
+    #[schema(example = "invalid_parameter")]
     code: &'a str,
+    /// A message for people, naming the parameter and quoting the bad value.
+    #[schema(example = "invalid value for size: \"101\" (an integer from 1 to 100)")]
     message: &'a str,
 }
+
+/// The code of an error response, kept in the response's extensions for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorCode(pub &'static str);
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
@@ -100,7 +116,9 @@ impl ApiError {
                 message: &self.message,
             },
         };
-        crate::json_response(&body, self.status)
+        let mut response = crate::json_response(&body, self.status);
+        response.extensions_mut().insert(ErrorCode(self.code));
+        response
     }
 }
 

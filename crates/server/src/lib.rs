@@ -7,17 +7,24 @@
 //! | `GET /api/v1/documents/{id}` | the stored [`gongkai_core::Record`] |
 //! | `GET /api/v1/facets/{field}` | `{"field", "values": [{"value", "count"}], "truncated"}` |
 //! | `GET /healthz` | `{"status": "ok", "documents": N}` |
+//! | `GET /metrics` | Prometheus metrics ([`metrics`]) |
+//! | `GET /api/v1/openapi.json` | the OpenAPI document, generated from the code ([`openapi`]) |
 //!
+//! [`ROUTES`] lists them; tests check it against the filters and the OpenAPI document.
 //! Every error is `{"error": {"code", "message"}}` with a stable snake_case code. Index work
 //! runs on the blocking pool behind a concurrency limit and a per-request deadline (503
-//! `overloaded` past it). Every response carries `x-request-id` and CORS headers (any origin,
-//! GET and POST, no credentials), and every request is logged at `info`.
+//! `overloaded` past it). Every response carries `x-request-id` and CORS headers (the
+//! configured origins, or any origin when none are configured; GET and POST; no credentials),
+//! and every request is logged at `info` and counted in the metrics.
 
 mod api;
 mod error;
+pub mod metrics;
+pub mod openapi;
 mod params;
 mod request;
 mod state;
+mod ui;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -31,6 +38,7 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::Filter;
 
+pub use api::{route_template, Route, ROUTES};
 pub use error::ApiError;
 pub use state::AppState;
 
@@ -49,10 +57,13 @@ pub struct ServerConfig {
     pub request_deadline: Duration,
     /// Largest accepted request body (413 `payload_too_large` beyond).
     pub max_body_bytes: u64,
+    /// Origins allowed to call the API from a browser (`https://portal.example`); empty: any
+    /// origin. Credentials are never allowed.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ServerConfig {
-    /// `127.0.0.1:8080`, two jobs per core, 5 s, 1 MiB.
+    /// `127.0.0.1:8080`, two jobs per core, 5 s, 1 MiB, any origin.
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         ServerConfig {
@@ -60,6 +71,7 @@ impl Default for ServerConfig {
             max_concurrent_searches: 2 * cores,
             request_deadline: Duration::from_secs(5),
             max_body_bytes: 1 << 20,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -75,6 +87,9 @@ pub enum ServerError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The configuration is invalid.
+    #[error("{0}")]
+    Config(String),
 }
 
 /// Every route with error mapping, CORS, request ids and logging: the whole service, as a
@@ -82,20 +97,64 @@ pub enum ServerError {
 pub fn routes(
     state: AppState,
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = Infallible> + Clone {
-    let cors = warp::cors()
-        .allow_any_origin()
+    let cors = warp::cors();
+    let cors = if state.cors_origins().is_empty() {
+        cors.allow_any_origin()
+    } else {
+        // `run` refuses invalid origins; here they are skipped (never "any origin").
+        let valid: Vec<String> = state
+            .cors_origins()
+            .iter()
+            .filter_map(|origin| match parse_origin(origin) {
+                Ok(origin) => Some(origin),
+                Err(error) => {
+                    tracing::error!(%error, "ignoring a CORS origin");
+                    None
+                }
+            })
+            .collect();
+        cors.allow_origins(valid.iter().map(String::as_str))
+    };
+    let cors = cors
         .allow_methods(["GET", "POST"])
         .allow_headers(["content-type", request::REQUEST_ID])
         .expose_headers([request::REQUEST_ID])
         .max_age(Duration::from_secs(3600));
     // The inner recover turns route rejections into JSON inside the CORS wrapper, so errors
     // carry CORS headers; the outer one answers refused preflights.
-    let service = api::api_filter(state)
+    let service = api::api_filter(state.clone())
+        .or(ui::ui_filter())
+        .unify()
         .recover(error::recover)
         .unify()
         .with(cors)
         .recover(error::recover);
-    request::with_context(service)
+    request::with_context(state, service)
+}
+
+/// `origin` as a CORS origin, `scheme://host[:port]` (a trailing `/` is dropped), or why it
+/// is not one.
+pub fn parse_origin(origin: &str) -> Result<String, String> {
+    let invalid = || {
+        format!(
+            "invalid CORS origin {}: expected scheme://host[:port], e.g. https://portal.example",
+            error::quote(origin)
+        )
+    };
+    if !origin.contains("://") {
+        return Err(invalid());
+    }
+    let uri: warp::http::Uri = origin.parse().map_err(|_| invalid())?;
+    let path_ok = matches!(
+        uri.path_and_query().map(|p| p.as_str()),
+        None | Some("" | "/")
+    );
+    match (uri.scheme_str(), uri.authority()) {
+        (Some(scheme), Some(authority)) if path_ok && !authority.as_str().contains('@') => {
+            Ok(format!("{scheme}://{authority}"))
+        }
+        _ => Err(invalid()),
+    }
 }
 
 /// Binds `config.listen`, reports the bound address through `on_bound`, then serves until
@@ -106,6 +165,9 @@ pub async fn run(
     on_bound: impl FnOnce(SocketAddr) + Send,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    for origin in &config.cors_origins {
+        parse_origin(origin).map_err(ServerError::Config)?;
+    }
     let bind_error = |source| ServerError::Bind {
         addr: config.listen,
         source,
@@ -233,6 +295,28 @@ mod tests {
             .await
             .unwrap();
         assert!(slot.is_ok());
+    }
+
+    #[test]
+    fn origins() {
+        assert_eq!(
+            parse_origin("https://portal.example").unwrap(),
+            "https://portal.example"
+        );
+        assert_eq!(
+            parse_origin("http://localhost:3000/").unwrap(),
+            "http://localhost:3000"
+        );
+        for bad in [
+            "portal.example",
+            "https://",
+            "https://a/b",
+            "https://a?x",
+            "*",
+            "https://u@a",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -9,7 +9,9 @@
 
 use gongkai_core::Date;
 use gongkai_search::{FacetField, SearchRequest, Sort, MAX_SIZE};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{quote, ApiError};
 
@@ -272,6 +274,110 @@ fn date(name: &str, value: &str) -> Result<Date, ApiError> {
         .ok_or_else(|| ApiError::bad_value(name, value, "a date as YYYY-MM-DD"))
 }
 
+/// `q` and the filters: the query string of `GET /api/v1/facets/{field}`, and the first part
+/// of every search. Documentation only (the parser is [`search_request`]); a test checks that
+/// its fields are exactly `SEARCH_NAMES[..QUERY_AND_FILTERS]` and that the repeatable ones are
+/// arrays.
+#[derive(Debug, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Read by the OpenAPI derive only.
+pub struct QueryAndFilters {
+    /// The query. Words are ANDed and ranked by BM25 (title boosted); `"quoted text"` must
+    /// occur exactly; `-word` excludes; `a OR b` accepts either; a 文号 or 令号 in any bracket
+    /// or width variant finds its document first. Empty or absent: every document.
+    #[param(example = "政府信息公开")]
+    #[schema(example = "政府信息公开")]
+    q: Option<String>,
+    /// 发布机构, exact. Repeatable: OR within a field, AND across fields.
+    #[param(style = Form, explode)]
+    department: Option<Vec<String>>,
+    /// Category path; a node matches its subtree (`地方性法规` matches `地方性法规/山东`).
+    /// Repeatable.
+    #[param(style = Form, explode)]
+    category: Option<Vec<String>>,
+    /// 文种 (`通知`, `条例` …). Repeatable.
+    #[param(style = Form, explode)]
+    doc_type: Option<Vec<String>>,
+    /// Region (a province or `全国`). Repeatable.
+    #[param(style = Form, explode)]
+    region: Option<Vec<String>>,
+    /// 有效性: `有效`, `失效`, `废止` or `已修改`. Repeatable.
+    #[param(style = Form, explode)]
+    validity: Option<Vec<String>>,
+    /// 机关代字 of the 文号 (`国办发`). Repeatable.
+    #[param(style = Form, explode)]
+    doc_number_issuer: Option<Vec<String>>,
+    /// Year (of 发布日期, else the record's year), 0–9999. Repeatable.
+    #[param(style = Form, explode)]
+    year: Option<Vec<u16>>,
+    /// From this year, inclusive (0–9999; not after `year_to`).
+    #[param(minimum = 0, maximum = 9999)]
+    #[schema(minimum = 0, maximum = 9999)]
+    year_from: Option<u16>,
+    /// To this year, inclusive (0–9999).
+    #[param(minimum = 0, maximum = 9999)]
+    #[schema(minimum = 0, maximum = 9999)]
+    year_to: Option<u16>,
+    /// Published on or after this date, `YYYY-MM-DD` (not after `date_to`).
+    date_from: Option<Date>,
+    /// Published on or before this date, `YYYY-MM-DD`.
+    date_to: Option<Date>,
+}
+
+/// Order, paging, facets and highlights: the rest of a search's parameters (after
+/// [`QueryAndFilters`]). Documentation only, checked against `SEARCH_NAMES` by a test.
+#[derive(Debug, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Read by the OpenAPI derive only.
+pub struct Paging {
+    /// Result order (default `relevance`).
+    sort: Option<SortOrder>,
+    /// 1-based page (default 1). Paging reaches the first 10,000 hits.
+    #[param(minimum = 1, default = 1)]
+    #[schema(minimum = 1, default = 1)]
+    page: Option<u32>,
+    /// Hits per page, 1–100 (default 10).
+    #[param(minimum = 1, maximum = 100, default = 10)]
+    #[schema(minimum = 1, maximum = 100, default = 10)]
+    size: Option<u32>,
+    /// Facets to count exactly over every match. Repeatable and/or comma-separated
+    /// (`facets=department,year`).
+    #[param(style = Form, explode)]
+    facets: Option<Vec<FacetField>>,
+    /// Compute highlighted snippets (`true`/`false`, `1`/`0`; default true).
+    #[param(default = true)]
+    #[schema(default = true)]
+    highlight: Option<bool>,
+    /// Values returned per facet, 1–1000 (default 50).
+    #[param(minimum = 1, maximum = 1000, default = 50)]
+    #[schema(minimum = 1, maximum = 1000, default = 50)]
+    facet_limit: Option<u32>,
+}
+
+/// The body of `POST /api/v1/search`: every search parameter as a JSON field. A repeatable
+/// field takes an array or a single value; numbers may be given as numbers or strings; `null`
+/// means absent; unknown fields are an error.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)] // Read by the OpenAPI derive only.
+pub struct SearchBody {
+    #[serde(flatten)]
+    query: QueryAndFilters,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+/// The orders `sort` accepts (each parses with [`Sort::parse`]; a test checks it).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    /// By relevance score.
+    Relevance,
+    /// Newest first (documents without a date last).
+    DateDesc,
+    /// Oldest first.
+    DateAsc,
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -365,5 +471,55 @@ mod tests {
         assert!(e.message.contains("page"));
         let e = body_pairs(br#"{"department":[{"a":1}]}"#).unwrap_err();
         assert!(e.message.contains("department"));
+    }
+
+    /// The parameters the OpenAPI document lists, with whether each is an array.
+    fn documented<T: IntoParams>() -> Vec<(String, bool)> {
+        T::into_params(|| None)
+            .into_iter()
+            .map(|p| {
+                let json = serde_json::to_value(&p).unwrap();
+                let is_array = json["schema"].to_string().contains("\"array\"");
+                (p.name, is_array)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn documented_parameters_are_the_parsed_ones() {
+        let expected = |names: &[&str]| -> Vec<(String, bool)> {
+            names
+                .iter()
+                .map(|n| (n.to_string(), REPEATABLE.contains(n)))
+                .collect()
+        };
+        assert_eq!(
+            documented::<QueryAndFilters>(),
+            expected(&SEARCH_NAMES[..QUERY_AND_FILTERS])
+        );
+        assert_eq!(
+            documented::<Paging>(),
+            expected(&SEARCH_NAMES[QUERY_AND_FILTERS..])
+        );
+        for order in [
+            SortOrder::Relevance,
+            SortOrder::DateDesc,
+            SortOrder::DateAsc,
+        ] {
+            let name = serde_json::to_value(order).unwrap();
+            assert!(Sort::parse(name.as_str().unwrap()).is_some(), "{name}");
+        }
+        // Every documented limit is the one enforced.
+        let paging: Vec<Value> = Paging::into_params(|| None)
+            .iter()
+            .map(|p| serde_json::to_value(p).unwrap())
+            .collect();
+        let max = |name: &str| {
+            paging.iter().find(|p| p["name"] == name).unwrap()["schema"]["maximum"].as_f64()
+        };
+        assert_eq!(max("size"), Some(MAX_SIZE as f64));
+        assert_eq!(max("facet_limit"), Some(crate::MAX_FACET_VALUES as f64));
+        let e = search_request(&pairs("size=100&facet_limit=1000"), Scope::Search);
+        assert!(e.is_ok());
     }
 }

@@ -1,6 +1,7 @@
 //! Per-request bookkeeping around every route: the `x-request-id` header (echoed when the
 //! client sent a valid one, generated otherwise) and one log line per request with method,
-//! path, status, latency and request id.
+//! path, status, latency and request id; and the request metrics (by route template, see
+//! [`crate::metrics`]).
 
 use std::collections::hash_map::RandomState;
 use std::convert::Infallible;
@@ -14,6 +15,10 @@ use warp::http::{HeaderMap, Method};
 use warp::path::FullPath;
 use warp::reply::Response;
 use warp::{Filter, Reply};
+
+use crate::error::ErrorCode;
+use crate::metrics;
+use crate::state::AppState;
 
 /// The request id header.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -30,8 +35,10 @@ pub struct RequestContext {
     started: Instant,
 }
 
-/// Wraps `inner` so that every response carries `x-request-id` and is logged.
+/// Wraps `inner` so that every response carries `x-request-id`, is logged and counted in
+/// `state`'s metrics.
 pub fn with_context<F, R>(
+    state: AppState,
     inner: F,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone
 where
@@ -40,7 +47,9 @@ where
 {
     context()
         .and(inner)
-        .map(|context: RequestContext, reply: R| finish(context, reply.into_response()))
+        .map(move |context: RequestContext, reply: R| {
+            finish(&state, context, reply.into_response())
+        })
 }
 
 fn context() -> impl Filter<Extract = (RequestContext,), Error = Infallible> + Clone {
@@ -62,12 +71,20 @@ fn context() -> impl Filter<Extract = (RequestContext,), Error = Infallible> + C
         })
 }
 
-fn finish(context: RequestContext, mut response: Response) -> Response {
-    let latency_ms = context.started.elapsed().as_secs_f64() * 1000.0;
+fn finish(state: &AppState, context: RequestContext, mut response: Response) -> Response {
+    let elapsed = context.started.elapsed().as_secs_f64();
+    let latency_ms = elapsed * 1000.0;
+    let status = response.status().as_u16();
+    let route = metrics::route_label(&context.path, status);
+    let code = response.extensions().get::<ErrorCode>().map(|c| c.0);
+    state
+        .metrics()
+        .observe(&context.method, route, status, elapsed, code);
     tracing::info!(
         method = %context.method,
         path = %context.path,
-        status = response.status().as_u16(),
+        route,
+        status,
         latency_ms = format_args!("{latency_ms:.1}"),
         request_id = context.id.to_str().unwrap_or("-"),
         "request"

@@ -13,6 +13,7 @@ use gongkai_index::GongkaiIndex;
 use tokio::sync::Semaphore;
 
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 use crate::ServerConfig;
 
 /// What every handler shares. Cheap to clone.
@@ -27,6 +28,8 @@ struct Inner {
     permits: Arc<Semaphore>,
     deadline: Duration,
     max_body_bytes: u64,
+    cors_origins: Vec<String>,
+    metrics: Metrics,
 }
 
 impl AppState {
@@ -41,6 +44,8 @@ impl AppState {
                 permits: Arc::new(Semaphore::new(permits)),
                 deadline: config.request_deadline,
                 max_body_bytes: config.max_body_bytes,
+                cors_origins: config.cors_origins.clone(),
+                metrics: Metrics::new(),
             }),
         }
     }
@@ -53,6 +58,16 @@ impl AppState {
     /// The largest accepted request body, in bytes.
     pub fn max_body_bytes(&self) -> u64 {
         self.inner.max_body_bytes
+    }
+
+    /// Origins allowed by CORS; empty: any origin.
+    pub fn cors_origins(&self) -> &[String] {
+        &self.inner.cors_origins
+    }
+
+    /// The metrics registry.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
     }
 
     /// The semaphore bounding concurrent index work (tests hold its permits).

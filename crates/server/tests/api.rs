@@ -623,3 +623,287 @@ fn run_reports_bind_errors() {
         ));
     });
 }
+
+/// Any document id of the sample.
+fn some_id() -> String {
+    let response = gongkai_search::search(
+        &SAMPLE,
+        &SearchRequest {
+            size: 1,
+            ..SearchRequest::default()
+        },
+    )
+    .unwrap();
+    response.hits[0].id.clone()
+}
+
+#[tokio::test]
+async fn openapi_lists_exactly_the_routes_and_each_answers() {
+    let answer = get("/api/v1/openapi.json").await;
+    assert_eq!(answer.status, 200);
+    let doc = answer.json;
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3."),
+        "{}",
+        doc["openapi"]
+    );
+    let methods = ["get", "post", "put", "delete", "patch", "head", "options"];
+    let mut documented = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if !methods.contains(&method.as_str()) {
+                continue;
+            }
+            documented.insert((method.to_uppercase(), path.clone()));
+            // Every error answer is the error shape; every route documents 405 and 500.
+            let responses = operation["responses"].as_object().unwrap();
+            for status in ["200", "405", "500"] {
+                assert!(responses.contains_key(status), "{method} {path}: {status}");
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let content = response["content"].as_object().unwrap();
+                    let (_, media) = content.iter().next().unwrap();
+                    assert_eq!(
+                        media["schema"]["$ref"], "#/components/schemas/Error",
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+    let table: std::collections::BTreeSet<(String, String)> = gongkai_server::ROUTES
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .collect();
+    assert_eq!(documented, table);
+
+    // Each documented route is answered (neither "no such route" nor another method's).
+    let id = some_id();
+    for route in gongkai_server::ROUTES {
+        let path = route
+            .path
+            .replace("{id}", &enc(&id))
+            .replace("{field}", "year");
+        let mut request = warp::test::request().method(route.method).path(&path);
+        if route.method == "POST" {
+            request = request
+                .header("content-type", "application/json")
+                .body("{}");
+        }
+        let response = request.reply(&routes(state())).await;
+        assert!(
+            response.status().is_success(),
+            "{} {path}: {}",
+            route.method,
+            response.status()
+        );
+        assert_eq!(gongkai_server::route_template(&path), Some(route.path));
+    }
+
+    // The schemas are the real types, custom serialisations included.
+    let schemas = &doc["components"]["schemas"];
+    for name in [
+        "SearchResponse",
+        "Hit",
+        "FacetValue",
+        "Highlights",
+        "Record",
+        "Validity",
+        "Error",
+        "FacetField",
+    ] {
+        assert!(schemas.get(name).is_some(), "{name}");
+    }
+    assert_eq!(schemas["Date"]["type"], "string");
+    assert_eq!(schemas["Date"]["format"], "date");
+    let validity = schemas["Validity"].to_string();
+    assert!(
+        validity.contains("有效") && validity.contains("已修改"),
+        "{validity}"
+    );
+    let search = &doc["paths"]["/api/v1/search"]["get"]["parameters"];
+    let names: Vec<&str> = search
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 18, "{names:?}");
+    assert!(doc["paths"]["/api/v1/search"]["post"]["requestBody"].is_object());
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template() {
+    let state = state();
+    let id = some_id();
+    let raw_id_path = format!("/api/v1/documents/{}", enc(&id));
+    for path in [
+        raw_id_path.as_str(),
+        "/api/v1/documents/no-such-document-xyz",
+        "/no/such/route",
+        "/healthz",
+    ] {
+        warp::test::request()
+            .path(path)
+            .reply(&routes(state.clone()))
+            .await;
+    }
+    let scrape = || async {
+        let response = warp::test::request()
+            .path("/metrics")
+            .reply(&routes(state.clone()))
+            .await;
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text"));
+        String::from_utf8(response.body().to_vec()).unwrap()
+    };
+    let text = scrape().await;
+    let value = |text: &str, series: &str| -> Option<f64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+    };
+    let documents = r#"gongkai_http_requests_total{method="GET",route="/api/v1/documents/{id}","#;
+    assert_eq!(
+        value(&text, &format!("{documents}status=\"200\"}}")),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(&text, &format!("{documents}status=\"404\"}}")),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(
+            &text,
+            r#"gongkai_http_errors_total{route="/api/v1/documents/{id}",status="404",code="not_found"}"#
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(
+            &text,
+            r#"gongkai_http_requests_total{method="GET",route="unmatched",status="404"}"#
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(
+            &text,
+            r#"gongkai_http_request_duration_seconds_count{method="GET",route="/healthz"}"#
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(&text, "gongkai_index_documents"),
+        Some(SAMPLE.num_docs() as f64)
+    );
+    assert!(value(&text, "gongkai_index_size_bytes").unwrap() > 0.0);
+    // Bounded cardinality: raw paths never become labels.
+    assert!(
+        !text.contains(&id) && !text.contains("no-such-document") && !text.contains("/no/such")
+    );
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let (_, number) = line.rsplit_once(' ').unwrap();
+        assert!(number.parse::<f64>().is_ok(), "{line}");
+    }
+    assert!(text.ends_with("# EOF\n"));
+
+    // Counters move: the first scrape is counted by the second.
+    let text = scrape().await;
+    assert_eq!(
+        value(
+            &text,
+            r#"gongkai_http_requests_total{method="GET",route="/metrics",status="200"}"#
+        ),
+        Some(1.0)
+    );
+}
+
+#[tokio::test]
+async fn cors_allowlist_refuses_other_origins() {
+    let config = ServerConfig {
+        cors_origins: vec!["https://portal.example".into()],
+        ..ServerConfig::default()
+    };
+    let state = AppState::new(SAMPLE.clone(), &config);
+    let with_origin =
+        |path: &str, origin: &str| warp::test::request().path(path).header("origin", origin);
+    for path in ["/healthz", "/nope"] {
+        let allowed = call(with_origin(path, "https://portal.example"), state.clone()).await;
+        assert_eq!(
+            allowed.headers["access-control-allow-origin"], "https://portal.example",
+            "{path}"
+        );
+    }
+    let refused = call(
+        with_origin("/healthz", "https://evil.example"),
+        state.clone(),
+    )
+    .await;
+    assert_error(&refused, 403, "forbidden");
+    assert!(refused.headers.get("access-control-allow-origin").is_none());
+    assert!(refused.headers.contains_key("x-request-id"));
+    let preflight = call(
+        warp::test::request()
+            .method("OPTIONS")
+            .path("/api/v1/search")
+            .header("origin", "https://evil.example")
+            .header("access-control-request-method", "GET"),
+        state.clone(),
+    )
+    .await;
+    assert_error(&preflight, 403, "forbidden");
+    // Requests without an Origin (not from a browser) are unaffected.
+    let plain = call(warp::test::request().path("/healthz"), state).await;
+    assert_eq!(plain.status, 200);
+}
+
+#[tokio::test]
+async fn documents_committed_after_start_become_searchable() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = |index: &GongkaiIndex, id: &str, title: &str| {
+        let mut writer = index.writer(1, 50 << 20).unwrap();
+        let mut record = Record {
+            id: id.into(),
+            title: title.into(),
+            body: "正文".into(),
+            ..Record::default()
+        };
+        record.finish(None).unwrap();
+        writer.upsert(&record).unwrap();
+        writer.commit().unwrap();
+        writer.finish().unwrap();
+    };
+    let served = GongkaiIndex::open_or_create(dir.path(), &IndexOptions::default()).unwrap();
+    add(&served, "first", "关于开展春季植树活动的通知");
+    served.reload().unwrap();
+    let state = AppState::new(served, &ServerConfig::default());
+    let total = |state: AppState| async move {
+        let answer = call(
+            warp::test::request().path(&format!("/api/v1/search?q={}", enc("候鸟保护"))),
+            state,
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{}", answer.json);
+        answer.json["total"].as_u64().unwrap()
+    };
+    assert_eq!(total(state.clone()).await, 0);
+
+    // Another handle on the same directory, as `gongkai ingest` in another process would be.
+    let writer_side = GongkaiIndex::open(dir.path(), &IndexOptions::default()).unwrap();
+    add(&writer_side, "second", "关于加强候鸟保护工作的通知");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while total(state.clone()).await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the commit never became visible"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(total(state.clone()).await, 1);
+    let health = call(warp::test::request().path("/healthz"), state).await;
+    assert_eq!(health.json["documents"], 2);
+}
