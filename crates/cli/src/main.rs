@@ -69,8 +69,10 @@ enum Command {
     /// Search the index and print ranked hits.
     ///
     /// Words are ANDed and ranked by BM25 (title boosted); "quoted text" must occur exactly;
-    /// -word excludes; `a OR b` accepts either. A 文号 or 令号 in any bracket or width variant
-    /// finds its document first.
+    /// -word excludes; `a OR b` accepts either; title:word or title:"text" looks in titles
+    /// only. A 文号 or 令号 in any bracket or width variant finds its document first. When no
+    /// document has every word, the search is retried relaxed: stop words dropped, documents
+    /// with most of the remaining words ranked first (marked "relaxed").
     Search(Box<SearchArgs>),
     /// Print what the index holds: document count, size, and per-field summaries.
     Stats(StatsArgs),
