@@ -2,6 +2,8 @@
 //! `warp::test`, and one real server on a free port.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -17,19 +19,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 static SAMPLE: LazyLock<GongkaiIndex> = LazyLock::new(|| {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gongkai-server-api-sample");
     let _ = std::fs::remove_dir_all(&dir);
-    let index = GongkaiIndex::open_or_create(&dir, &IndexOptions::default()).unwrap();
-    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../index-data/sample/corpus-sample.jsonl.gz");
-    gongkai_ingest::ingest(
-        &index,
-        &[sample],
-        &gongkai_ingest::IngestOptions::default(),
-        &mut gongkai_ingest::Quiet,
-    )
-    .unwrap();
-    index.reload().unwrap();
-    assert!(index.num_docs() > 100);
-    index
+    common::sample_index(&dir)
 });
 
 fn state() -> AppState {

@@ -10,13 +10,15 @@
 //! message, unless `CI` is set: then it fails.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use gongkai_index::{GongkaiIndex, IndexOptions};
+use gongkai_index::GongkaiIndex;
 use gongkai_search::{Filters, SearchRequest, SearchResponse};
 use gongkai_server::ServerConfig;
 use serde_json::{json, Value};
@@ -105,23 +107,6 @@ impl Drop for Driver {
     }
 }
 
-/// The sample, ingested into `dir`.
-fn sample_index(dir: &Path) -> GongkaiIndex {
-    let index = GongkaiIndex::open_or_create(dir, &IndexOptions::default()).unwrap();
-    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../index-data/sample/corpus-sample.jsonl.gz");
-    gongkai_ingest::ingest(
-        &index,
-        &[sample],
-        &gongkai_ingest::IngestOptions::default(),
-        &mut gongkai_ingest::Quiet,
-    )
-    .unwrap();
-    index.reload().unwrap();
-    assert!(index.num_docs() > 100);
-    index
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_page_in_headless_chromium() {
     let chromium = binary("GONGKAI_CHROMIUM", "/usr/bin/chromium");
@@ -151,7 +136,7 @@ async fn search_page_in_headless_chromium() {
     }
 
     let data = tempfile::tempdir().unwrap();
-    let index = sample_index(data.path());
+    let index = common::sample_index(data.path());
 
     // The server, in-process, on a free port.
     let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
