@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use gongkai_index::{GongkaiIndex, IndexOptions};
-use gongkai_ingest::{IngestOptions, Quiet};
+use gongkai_ingest::{IngestOptions, Quiet, Store};
 
 /// `../shared` next to the repository, or `GONGKAI_SHARED`.
 pub fn shared_dir() -> PathBuf {
@@ -45,24 +45,32 @@ pub fn corpus_texts() -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
-/// A full-corpus index under `target/bench-index`, built on first use (reused afterwards
-/// while its document count is right).
-pub fn full_index() -> Result<GongkaiIndex> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-index");
-    if let Ok(index) = GongkaiIndex::open(&dir, &IndexOptions::default()) {
-        if index.num_docs() == 3543 {
-            return Ok(index);
+/// A full-corpus data directory (archive + index) under `target/bench-data`, built on first
+/// use (reused afterwards while its document count is right).
+pub fn full_store() -> Result<Store> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-data");
+    if dir.join("index").exists() {
+        if let Ok(store) = Store::open(&dir, &IndexOptions::default()) {
+            if store.index().num_docs() == 3543 {
+                return Ok(store);
+            }
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
-    let index = GongkaiIndex::open_or_create(&dir, &IndexOptions::default())?;
+    let store = Store::open(&dir, &IndexOptions::default())?;
     gongkai_ingest::ingest(
-        &index,
+        &store,
         &corpus_files(),
         &IngestOptions::default(),
+        "cli",
         &mut Quiet,
     )?;
-    Ok(index)
+    Ok(store)
+}
+
+/// The index of [`full_store`].
+pub fn full_index() -> Result<GongkaiIndex> {
+    Ok(full_store()?.index().clone())
 }
 
 /// Peak resident set size of this process so far, in bytes.

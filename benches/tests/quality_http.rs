@@ -11,7 +11,7 @@ use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use gongkai_benches::{full_index, shared_dir};
+use gongkai_benches::{full_store, shared_dir};
 use gongkai_server::ServerConfig;
 
 #[test]
@@ -27,7 +27,7 @@ fn score_py_over_http_scores_perfectly() {
         eprintln!("skipped: {} not found", cases.display());
         return;
     }
-    let index = full_index().expect("full-corpus index");
+    let store = full_store().expect("full-corpus data directory");
     let config = ServerConfig {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         ..ServerConfig::default()
@@ -41,7 +41,7 @@ fn score_py_over_http_scores_perfectly() {
             .build()
             .unwrap();
         runtime.block_on(gongkai_server::run(
-            index,
+            store,
             config,
             move |addr| bound_tx.send(addr).unwrap(),
             async move {

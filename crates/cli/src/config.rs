@@ -48,8 +48,10 @@ pub struct ServerSection {
     pub max_concurrent_searches: Option<usize>,
     /// Per-request deadline, milliseconds.
     pub request_deadline_ms: Option<u64>,
-    /// Largest request body, bytes.
+    /// Largest search request body, bytes.
     pub max_body_bytes: Option<u64>,
+    /// Largest write request body (`POST /api/v1/documents`), bytes.
+    pub max_write_bytes: Option<u64>,
     /// Origins allowed by CORS; empty or `["*"]`: any origin.
     pub cors_origins: Option<Vec<String>>,
     /// Documents to index when the data directory has none (relative to the file's folder).
@@ -75,6 +77,7 @@ impl ServerSection {
                 .or(lower.max_concurrent_searches),
             request_deadline_ms: self.request_deadline_ms.or(lower.request_deadline_ms),
             max_body_bytes: self.max_body_bytes.or(lower.max_body_bytes),
+            max_write_bytes: self.max_write_bytes.or(lower.max_write_bytes),
             cors_origins: self.cors_origins.or(lower.cors_origins),
             sample: self.sample.or(lower.sample),
         }
@@ -98,6 +101,8 @@ impl ServerSection {
             .map_or(defaults.request_deadline, Duration::from_millis);
         let max_body_bytes =
             positive("max_body_bytes", self.max_body_bytes)?.unwrap_or(defaults.max_body_bytes);
+        let max_write_bytes =
+            positive("max_write_bytes", self.max_write_bytes)?.unwrap_or(defaults.max_write_bytes);
         let mut cors_origins = Vec::new();
         for origin in self.cors_origins.unwrap_or_default() {
             let origin = origin.trim();
@@ -116,6 +121,7 @@ impl ServerSection {
                 max_concurrent_searches,
                 request_deadline,
                 max_body_bytes,
+                max_write_bytes,
                 cors_origins,
             },
             sample: self.sample.unwrap_or_else(|| PathBuf::from(DEFAULT_SAMPLE)),

@@ -2,6 +2,7 @@
 //! the library crates; all behaviour lives in them.
 
 mod config;
+mod keys_cmd;
 mod output;
 
 use std::io::{IsTerminal, Write};
@@ -14,7 +15,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use gongkai_core::Date;
 use gongkai_index::{GongkaiIndex, IndexOptions};
-use gongkai_ingest::{IngestOptions, IngestSummary, Progress};
+use gongkai_ingest::{IngestOptions, IngestSummary, Progress, Store};
 use gongkai_search::{FacetField, Filters, SearchRequest, Sort};
 
 /// Gongkai (公开): search and archive for Chinese government information disclosure.
@@ -37,7 +38,9 @@ struct Cli {
 
 #[derive(Debug, Args)]
 struct Global {
-    /// Data directory: holds `index/` (derived, may be deleted and rebuilt).
+    /// Data directory: holds `archive/` (the originals and their history: the system of
+    /// record), `index/` (derived from the archive, may be deleted and rebuilt) and `keys.json`
+    /// (API key hashes).
     #[arg(
         long,
         global = true,
@@ -60,12 +63,30 @@ enum Command {
     /// Ingest files or directories (recursive) into the index.
     ///
     /// Takes JSON Lines (`.jsonl`, `.ndjson`, optionally `.gz`) in the corpus format, HTML pages
-    /// (`.html`, `.htm`, `.shtml`) and text pages (`.txt`). A document whose id is already
-    /// indexed is replaced. Bad inputs are reported as `FILE:LINE: reason` and skipped; the exit
-    /// status is 1 when anything was rejected. Documents are committed in batches: a document
-    /// counted in a "committed" line survives a crash, and re-running the same command
-    /// completes an interrupted run without duplicates.
+    /// (`.html`, `.htm`, `.shtml`) and text pages (`.txt`). Every original is archived; a
+    /// document whose id is known gets a new version when its content changed (the index shows
+    /// the newest) and nothing when it did not; a page whose text an archived page already has
+    /// under another URL or path is recorded as one more source of it. Bad inputs are reported
+    /// as `FILE:LINE: reason` and skipped; the exit status is 1 when anything was rejected.
+    /// Documents are committed in batches: a document counted in a "committed" line survives a
+    /// crash, and re-running the same command completes an interrupted run without duplicates.
     Ingest(IngestArgs),
+    /// Withdraw a document: gone from search at once, kept in the archive with who and when.
+    Withdraw(WithdrawArgs),
+    /// Rebuild `DATA/index/` from `DATA/archive/` alone (the newest version of every active
+    /// document, re-read from its original with the current parsers).
+    ///
+    /// The new index is built beside the old one and swapped in when complete. Refuses to run
+    /// while `gongkai serve` uses the data directory.
+    Reindex,
+    /// Copy a consistent backup of the data directory to OUT: the archive (journal and
+    /// originals) and the API keys, not the derived index. Safe while the server runs.
+    Backup(BackupArgs),
+    /// Restore a backup made by `gongkai backup` into an empty data directory, check every
+    /// original against its SHA-256, and rebuild the index from it.
+    Restore(RestoreArgs),
+    /// Manage the API keys of the write routes (stored as hashes in `DATA/keys.json`).
+    Keys(keys_cmd::KeysArgs),
     /// Search the index and print ranked hits.
     ///
     /// Words are ANDed and ranked by BM25 (title boosted); "quoted text" must occur exactly;
@@ -105,9 +126,12 @@ struct ServeArgs {
     /// Longest a request may wait and run before a 503, in milliseconds [default: 5000].
     #[arg(long, value_name = "MS", env = "GONGKAI_REQUEST_DEADLINE_MS")]
     request_deadline_ms: Option<u64>,
-    /// Largest accepted request body, in bytes [default: 1048576].
+    /// Largest accepted search request body, in bytes [default: 1048576].
     #[arg(long, value_name = "BYTES", env = "GONGKAI_MAX_BODY_BYTES")]
     max_body_bytes: Option<u64>,
+    /// Largest accepted write body (`POST /api/v1/documents`), in bytes [default: 67108864].
+    #[arg(long, value_name = "BYTES", env = "GONGKAI_MAX_WRITE_BYTES")]
+    max_write_bytes: Option<u64>,
     /// Origin allowed to call the API from a browser, scheme://host[:port] (repeatable or
     /// comma-separated; `*`: any) [default: any origin].
     #[arg(
@@ -127,10 +151,35 @@ impl ServeArgs {
             max_concurrent_searches: self.max_concurrent_searches,
             request_deadline_ms: self.request_deadline_ms,
             max_body_bytes: self.max_body_bytes,
+            max_write_bytes: self.max_write_bytes,
             cors_origins: (!self.cors_origins.is_empty()).then(|| self.cors_origins.clone()),
             sample: self.sample.clone(),
         }
     }
+}
+
+#[derive(Debug, Args)]
+struct WithdrawArgs {
+    /// The document id.
+    #[arg(value_name = "ID")]
+    id: String,
+    /// Why (kept in the archive).
+    #[arg(long)]
+    reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct BackupArgs {
+    /// Where to write the backup (a new or empty directory).
+    #[arg(value_name = "OUT")]
+    out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct RestoreArgs {
+    /// A directory written by `gongkai backup`.
+    #[arg(value_name = "BACKUP")]
+    backup: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -255,9 +304,83 @@ fn run(cli: Cli) -> Result<ExitCode> {
         user_dict: cli.global.user_dict.clone().or(config.analysis.user_dict),
     };
     let file_server = config.server;
-    let index_dir = cli.global.data.join("index");
+    let data = cli.global.data.as_path();
+    let index_dir = data.join("index");
     match cli.command {
-        Command::Ingest(args) => ingest(&index_dir, &options, args),
+        Command::Ingest(args) => ingest(data, &options, args),
+        Command::Withdraw(args) => {
+            let store = open_store(data, &options)?;
+            let mut session = store.write_session(1, 32 << 20)?;
+            let id = store.archive().resolve(&args.id);
+            let changed = session.withdraw(&id, "cli", args.reason)?;
+            session.finish()?;
+            let mut out = std::io::stdout().lock();
+            if changed {
+                writeln!(out, "withdrew {id}")?;
+            } else {
+                writeln!(out, "{id} was already withdrawn")?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reindex => {
+            let defaults = IngestOptions::default();
+            eprintln!(
+                "rebuilding {} from {}",
+                index_dir.display(),
+                data.join("archive").display()
+            );
+            let summary = gongkai_ingest::store::reindex(
+                data,
+                &options,
+                defaults.threads,
+                defaults.memory_budget,
+            )?;
+            writeln!(
+                std::io::stdout().lock(),
+                "reindexed {} documents ({} withdrawn left out, {} failed) up to journal position {} in {:.2}s",
+                summary.documents, summary.withdrawn, summary.failed, summary.journal_seq, summary.seconds
+            )?;
+            Ok(if summary.failed > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Backup(args) => {
+            let seq = gongkai_ingest::store::backup(data, &args.out)?;
+            writeln!(
+                std::io::stdout().lock(),
+                "backed up {} to {} (journal position {seq})",
+                data.display(),
+                args.out.display()
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore(args) => {
+            let defaults = IngestOptions::default();
+            let summary = gongkai_ingest::store::restore(
+                &args.backup,
+                data,
+                &options,
+                defaults.threads,
+                defaults.memory_budget,
+            )?;
+            writeln!(
+                std::io::stdout().lock(),
+                "restored {} into {}: {} documents indexed ({} withdrawn), journal position {}",
+                args.backup.display(),
+                data.display(),
+                summary.documents,
+                summary.withdrawn,
+                summary.journal_seq
+            )?;
+            Ok(if summary.failed > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Keys(args) => keys_cmd::run(data, args),
         Command::Search(args) => {
             let index = open(&index_dir, &options)?;
             search(&index, *args)
@@ -287,7 +410,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve(args) => {
             let settings = args.layer().or(file_server).resolve()?;
-            serve(&index_dir, &options, settings)
+            serve(data, &options, settings)
         }
     }
 }
@@ -297,9 +420,12 @@ fn open(index_dir: &Path, options: &IndexOptions) -> Result<GongkaiIndex> {
         .with_context(|| format!("opening {}", index_dir.display()))
 }
 
-fn ingest(index_dir: &Path, options: &IndexOptions, args: IngestArgs) -> Result<ExitCode> {
-    let index = GongkaiIndex::open_or_create(index_dir, options)
-        .with_context(|| format!("opening {}", index_dir.display()))?;
+fn open_store(data: &Path, options: &IndexOptions) -> Result<Store> {
+    Store::open(data, options).with_context(|| format!("opening {}", data.display()))
+}
+
+fn ingest(data: &Path, options: &IndexOptions, args: IngestArgs) -> Result<ExitCode> {
+    let store = open_store(data, options)?;
     let mut ingest_options = IngestOptions {
         commit_every: args.commit_every.max(1),
         ..IngestOptions::default()
@@ -308,7 +434,7 @@ fn ingest(index_dir: &Path, options: &IndexOptions, args: IngestArgs) -> Result<
         ingest_options.threads = threads.max(1);
     }
     let summary = ingest_paths(
-        &index,
+        &store,
         &args.paths,
         &ingest_options,
         args.json,
@@ -324,7 +450,7 @@ fn ingest(index_dir: &Path, options: &IndexOptions, args: IngestArgs) -> Result<
 /// Ingests `paths` with progress on stderr (a bar on a terminal, lines otherwise), then
 /// writes the summary to `out`: the one ingest path of `ingest` and `serve`.
 fn ingest_paths(
-    index: &GongkaiIndex,
+    store: &Store,
     paths: &[PathBuf],
     ingest_options: &IngestOptions,
     json: bool,
@@ -335,57 +461,56 @@ fn ingest_paths(
     } else {
         Box::new(output::LineProgress::new(Duration::from_secs(5)))
     };
-    let summary = gongkai_ingest::ingest(index, paths, ingest_options, progress.as_mut())?;
+    let summary = gongkai_ingest::ingest(store, paths, ingest_options, "cli", progress.as_mut())?;
     drop(progress);
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
     } else {
-        let docs = summary.added + summary.replaced;
+        let docs = summary.accepted();
         writeln!(
             out,
-            "ingested {docs} documents ({} added, {} replaced), rejected {}, {} warnings, from {} files in {:.2}s ({:.0} docs/s, {:.1} MB/s); index holds {} documents",
+            "ingested {docs} documents ({} added, {} updated, {} unchanged, {} merged), rejected {}, {} warnings, from {} files in {:.2}s ({:.0} docs/s, {:.1} MB/s); index holds {} documents",
             summary.added,
-            summary.replaced,
+            summary.updated,
+            summary.unchanged,
+            summary.merged,
             summary.rejected,
             summary.warnings,
             summary.files,
             summary.seconds,
             docs as f64 / summary.seconds.max(1e-9),
             summary.bytes as f64 / 1e6 / summary.seconds.max(1e-9),
-            index.num_docs(),
+            store.index().num_docs(),
         )?;
     }
     out.flush()?;
     Ok(summary)
 }
 
-/// `gongkai serve`: builds the index from the sample when it holds no documents, then serves
-/// until SIGTERM or Ctrl-C.
-fn serve(
-    index_dir: &Path,
-    options: &IndexOptions,
-    settings: config::ServeSettings,
-) -> Result<ExitCode> {
-    let index = GongkaiIndex::open_or_create(index_dir, options)
-        .with_context(|| format!("opening {}", index_dir.display()))?;
-    if index.num_docs() == 0 {
+/// `gongkai serve`: archives and indexes the sample when the data directory holds no
+/// documents, then serves until SIGTERM or Ctrl-C.
+fn serve(data: &Path, options: &IndexOptions, settings: config::ServeSettings) -> Result<ExitCode> {
+    let store = open_store(data, options)?;
+    // Held while serving: `reindex` and `restore` refuse to replace the index under us.
+    let _serving = store.serving_lock()?;
+    if store.archive().stats().documents == 0 {
         let sample = &settings.sample;
         if !sample.exists() {
             bail!(
                 "{} holds no documents, and the sample to build it from, {}, does not exist: \
                  run from the repository root, pass --sample DIR, or ingest documents first \
                  (gongkai ingest PATH)",
-                index_dir.display(),
+                data.display(),
                 sample.display()
             );
         }
         eprintln!(
             "{} holds no documents: indexing {} first",
-            index_dir.display(),
+            data.display(),
             sample.display()
         );
         let summary = ingest_paths(
-            &index,
+            &store,
             std::slice::from_ref(sample),
             &IngestOptions::default(),
             false,
@@ -397,8 +522,7 @@ fn serve(
                 "some sample inputs were rejected"
             );
         }
-        index.reload()?;
-        if index.num_docs() == 0 {
+        if store.index().num_docs() == 0 {
             bail!("{} holds no documents to index", sample.display());
         }
     }
@@ -411,7 +535,7 @@ fn serve(
         // as soon as the line is read still stops the server gracefully.
         let shutdown = shutdown_signal()?;
         gongkai_server::run(
-            index,
+            store,
             settings.server,
             |address| {
                 let mut out = std::io::stdout().lock();

@@ -319,7 +319,7 @@ fn bad_inputs_are_reported_and_the_rest_is_ingested() {
     let stats = json(&data, &["stats", "--json"]);
     assert_eq!(stats["documents"], 2);
 
-    // The same input again replaces instead of duplicating.
+    // The same input again records nothing new and never duplicates.
     let out = bin()
         .arg("--data")
         .arg(&data)
@@ -327,7 +327,7 @@ fn bad_inputs_are_reported_and_the_rest_is_ingested() {
         .arg(&input)
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("0 added, 2 replaced"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 added, 0 updated, 2 unchanged"));
     assert_eq!(json(&data, &["stats", "--json"])["documents"], 2);
 }
 

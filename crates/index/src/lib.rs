@@ -244,7 +244,19 @@ impl GongkaiIndex {
         Ok(Writer {
             inner,
             fields: self.fields,
+            path: self.path.clone(),
         })
+    }
+
+    /// The archive journal sequence number the last commit on disk has applied (0 when none):
+    /// everything after it must be replayed from the archive.
+    pub fn journal_seq(&self) -> Result<u64, IndexError> {
+        let metas = self.index.load_metas()?;
+        Ok(metas
+            .payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<CommitPayload>(p).ok())
+            .map_or(0, |p| p.journal_seq))
     }
 
     /// Number of live documents in the latest commit seen.
@@ -319,10 +331,17 @@ pub fn dir_size(path: &Path) -> u64 {
         .sum()
 }
 
+/// What each commit records beside the documents.
+#[derive(Debug, Serialize, Deserialize)]
+struct CommitPayload {
+    journal_seq: u64,
+}
+
 /// The index writer: adds or replaces records, commits.
 pub struct Writer {
     inner: IndexWriter,
     fields: Fields,
+    path: PathBuf,
 }
 
 impl std::fmt::Debug for Writer {
@@ -359,7 +378,24 @@ impl Writer {
     /// Makes everything added so far durable and visible to new readers.
     pub fn commit(&mut self) -> Result<(), IndexError> {
         self.inner.commit()?;
-        Ok(())
+        self.sync_dir()
+    }
+
+    /// Commits, recording that the index now reflects the archive journal up to `journal_seq`.
+    /// Durable when this returns: tantivy syncs the segment files and renames `meta.json` into
+    /// place; the directory is synced here so that the rename itself survives a power cut.
+    pub fn commit_at(&mut self, journal_seq: u64) -> Result<(), IndexError> {
+        let payload = serde_json::to_string(&CommitPayload { journal_seq }).unwrap_or_default();
+        let mut prepared = self.inner.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.sync_dir()
+    }
+
+    fn sync_dir(&self) -> Result<(), IndexError> {
+        std::fs::File::open(&self.path)
+            .and_then(|f| f.sync_all())
+            .map_err(io(format!("syncing {}", self.path.display())))
     }
 
     /// Waits for background merges and releases the lock.

@@ -31,7 +31,7 @@ pub const UNIGRAM_TOKENIZER: &str = "gk_unigram";
 
 /// Bumped whenever the schema, the analysis chain or the dictionaries change what is indexed;
 /// an index written with another version is refused and must be rebuilt (delete it, ingest again).
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Handles to every field.
 #[derive(Debug, Clone, Copy)]

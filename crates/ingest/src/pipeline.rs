@@ -1,29 +1,31 @@
-//! The ingest pipeline: files → records → committed index documents.
+//! The ingest pipeline: files → archived originals → committed index documents.
 //!
 //! Three stages overlap so both cores stay busy:
 //!
 //! 1. a reader thread walks the inputs and sends batches of raw items (JSON lines, page bytes);
-//! 2. the calling thread parses and normalises each batch in parallel (rayon) into tantivy
-//!    documents, then hands them to the writer in input order;
+//! 2. the calling thread parses, archives (original object) and normalises each batch in
+//!    parallel (rayon) into tantivy documents, then hands them to the
+//!    [write session](crate::store::WriteSession) in input order, which records each version in
+//!    the archive journal and indexes what changed;
 //! 3. tantivy's indexing threads tokenize (jieba, n-grams) and build segments.
 //!
-//! Every `commit_every` documents the writer commits; only then are those documents counted
-//! as ingested. A crash or kill loses at most the uncommitted tail, and because every add
-//! first deletes its id, running the same command again completes the job without duplicates.
+//! Every `commit_every` documents the session commits (archive synced first, then the index);
+//! only then are those documents counted as ingested. A crash or kill loses at most the
+//! uncommitted tail, and because every id has one archive history and every index add first
+//! deletes its id, running the same command again completes the job without duplicates.
 //! A bad item is reported with its `FILE:LINE` and skipped; it never stops the batch.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use gongkai_archive::{PutOutcome, SourceKind};
 use gongkai_core::Record;
-use gongkai_index::{document, GongkaiIndex, IndexError};
+use gongkai_index::IndexError;
 use rayon::prelude::*;
 use serde::Serialize;
-use tantivy::TantivyDocument;
 
-use crate::page;
 use crate::source::{self, InputFile, Item, Origin, Payload};
+use crate::store::{parse_original, Incoming, Prepared, Store, StoreError};
 
 /// Items per parallel batch.
 const BATCH_ITEMS: usize = 256;
@@ -73,10 +75,15 @@ impl std::fmt::Display for Rejection {
 pub struct IngestSummary {
     /// Files read.
     pub files: usize,
-    /// Documents new to the index.
+    /// Documents new to the archive.
     pub added: u64,
-    /// Documents that replaced one with the same id.
-    pub replaced: u64,
+    /// Documents whose content changed: a new version replaced the indexed one.
+    pub updated: u64,
+    /// Documents already archived with the same content: nothing recorded.
+    pub unchanged: u64,
+    /// Reposts of an archived document's text under another URL or path: recorded as one more
+    /// source of that document.
+    pub merged: u64,
     /// Inputs rejected.
     pub rejected: u64,
     /// Warnings reported.
@@ -87,6 +94,23 @@ pub struct IngestSummary {
     pub commits: u64,
     /// Wall time in seconds.
     pub seconds: f64,
+}
+
+impl IngestSummary {
+    /// Inputs that were ingested (whatever the outcome).
+    pub fn accepted(&self) -> u64 {
+        self.added + self.updated + self.unchanged + self.merged
+    }
+
+    /// Counts one outcome.
+    pub fn count(&mut self, outcome: &PutOutcome) {
+        match outcome {
+            PutOutcome::Added => self.added += 1,
+            PutOutcome::Updated { .. } => self.updated += 1,
+            PutOutcome::Unchanged => self.unchanged += 1,
+            PutOutcome::Merged { .. } => self.merged += 1,
+        }
+    }
 }
 
 /// Receives progress; the CLI shows it as a bar or as periodic lines.
@@ -111,59 +135,67 @@ impl Progress for Quiet {}
 /// Errors that stop a run (bad inputs never do).
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
+    /// The archive or the index failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// The index failed.
     #[error(transparent)]
     Index(#[from] IndexError),
 }
 
-enum Prepared {
-    Doc {
-        origin: Origin,
-        id: String,
-        doc: Box<TantivyDocument>,
-        warnings: Vec<String>,
-    },
-    Rejected(Rejection),
-}
-
-/// Parses one item into a record. Total: every failure is a reason string.
-pub fn parse_item(item: &Item) -> Result<(Record, Vec<String>), String> {
-    let source = item.origin.file.display().to_string();
+/// The original of an item, as the store takes it.
+pub fn incoming<'a>(item: &'a Item, source: &'a str) -> Result<Incoming<'a>, String> {
     match &item.payload {
         Payload::Unreadable(reason) => Err(reason.clone()),
-        Payload::JsonLine(bytes) => {
-            let text = std::str::from_utf8(bytes)
-                .map_err(|e| format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()))?;
-            let value: serde_json::Value =
-                serde_json::from_str(text.trim_end_matches(['\n', '\r']))
-                    .map_err(|e| format!("invalid JSON: {e}"))?;
-            let line_source = format!("{source}:{}", item.origin.line.unwrap_or(0));
-            Record::from_json(value, Some(&line_source)).map_err(|e| e.to_string())
-        }
-        Payload::Page(bytes) => page::parse_page(bytes, &source, None).map_err(|e| e.to_string()),
-    }
-}
-
-fn prepare(index: &GongkaiIndex, item: Item) -> Prepared {
-    match parse_item(&item) {
-        Ok((record, warnings)) => Prepared::Doc {
-            id: record.id.clone(),
-            doc: Box::new(document::to_document(index.fields(), &record)),
-            origin: item.origin,
-            warnings,
-        },
-        Err(reason) => Prepared::Rejected(Rejection {
-            origin: item.origin.to_string(),
-            reason,
+        Payload::JsonLine(bytes) => Ok(Incoming {
+            bytes: trim_newline(bytes),
+            kind: SourceKind::Json,
+            source: Some(source),
+            url: None,
+            charset: None,
+        }),
+        Payload::Page(bytes) => Ok(Incoming {
+            bytes,
+            kind: SourceKind::Page,
+            source: Some(source),
+            url: None,
+            charset: None,
         }),
     }
 }
 
-/// Ingests `paths` into `index`.
+fn trim_newline(bytes: &[u8]) -> &[u8] {
+    let mut end = bytes.len();
+    while end > 0 && matches!(bytes[end - 1], b'\n' | b'\r') {
+        end -= 1;
+    }
+    &bytes[..end]
+}
+
+/// Parses one item into a record without archiving it. Total: every failure is a reason.
+pub fn parse_item(item: &Item) -> Result<(Record, Vec<String>), String> {
+    let source = item.origin.to_string();
+    let (record, warnings, _, _) = parse_original(&incoming(item, &source)?)?;
+    Ok((record, warnings))
+}
+
+fn prepare(store: &Store, item: &Item) -> Result<Prepared, Rejection> {
+    let source = item.origin.to_string();
+    incoming(item, &source)
+        .and_then(|incoming| store.prepare(&incoming))
+        .map_err(|reason| Rejection {
+            origin: source,
+            reason,
+        })
+}
+
+/// Ingests `paths` into the store: every original archived, every new or changed document
+/// indexed, committed in batches. `actor` is recorded with each version (`cli`).
 pub fn ingest(
-    index: &GongkaiIndex,
+    store: &Store,
     paths: &[PathBuf],
     options: &IngestOptions,
+    actor: &str,
     progress: &mut dyn Progress,
 ) -> Result<IngestSummary, IngestError> {
     let started = Instant::now();
@@ -182,8 +214,7 @@ pub fn ingest(
         summary.rejected += 1;
     }
 
-    let mut existing = index.live_ids()?;
-    let mut writer = index.writer(options.threads, options.memory_budget)?;
+    let mut session = store.write_session(options.threads, options.memory_budget)?;
     let (sender, receiver) = crossbeam_channel::bounded::<Vec<Item>>(4);
     let reader = std::thread::Builder::new()
         .name("gongkai-read".into())
@@ -193,39 +224,30 @@ pub fn ingest(
             source: e,
         })?;
 
-    let mut seen: HashSet<String> = HashSet::new();
     let mut uncommitted: u64 = 0;
     let mut committed: u64 = 0;
     for batch in receiver.iter() {
         let bytes: u64 = batch.iter().map(|i| i.bytes).sum();
-        let prepared: Vec<Prepared> = batch
+        let prepared: Vec<(Origin, Result<Prepared, Rejection>)> = batch
             .into_par_iter()
-            .map(|item| prepare(index, item))
+            .map(|item| {
+                let prepared = prepare(store, &item);
+                (item.origin, prepared)
+            })
             .collect();
-        for p in prepared {
+        for (origin, p) in prepared {
             match p {
-                Prepared::Rejected(r) => {
+                Err(r) => {
                     summary.rejected += 1;
                     progress.rejected(&r);
                 }
-                Prepared::Doc {
-                    origin,
-                    id,
-                    doc,
-                    warnings,
-                } => {
-                    for w in &warnings {
+                Ok(prepared) => {
+                    for w in &prepared.warnings {
                         progress.warning(&origin.to_string(), w);
                     }
-                    summary.warnings += warnings.len() as u64;
-                    writer.upsert_document(&id, *doc)?;
-                    let was_live = existing.remove(&id);
-                    let first_in_run = seen.insert(id);
-                    if was_live || !first_in_run {
-                        summary.replaced += 1;
-                    } else {
-                        summary.added += 1;
-                    }
+                    summary.warnings += prepared.warnings.len() as u64;
+                    let outcome = session.put(prepared, actor)?;
+                    summary.count(&outcome);
                     uncommitted += 1;
                 }
             }
@@ -233,7 +255,7 @@ pub fn ingest(
         summary.bytes += bytes;
         progress.advance(bytes);
         if uncommitted >= options.commit_every as u64 {
-            writer.commit()?;
+            session.commit()?;
             summary.commits += 1;
             committed += uncommitted;
             uncommitted = 0;
@@ -243,13 +265,12 @@ pub fn ingest(
     // The reader thread only sends; it ends when the inputs do.
     let _ = reader.join();
     if uncommitted > 0 || summary.commits == 0 {
-        writer.commit()?;
+        session.commit()?;
         summary.commits += 1;
         committed += uncommitted;
         progress.committed(committed);
     }
-    writer.finish()?;
-    index.reload()?;
+    session.finish()?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }

@@ -21,6 +21,7 @@ use gongkai_search::SearchResponse;
 use utoipa::ToSchema;
 use warp::http::header::{HeaderValue, CONTENT_TYPE};
 
+use crate::documents;
 use crate::error::{quote, ApiError, Body as ErrorBody};
 use crate::params::{self, Paging, QueryAndFilters, Scope, SearchBody};
 use crate::state::AppState;
@@ -42,14 +43,20 @@ const fn route(method: &'static str, path: &'static str) -> Route {
 /// Every route of the API, in the order [`api_filter`] tries them. The metrics name requests
 /// by these templates, and a test checks that this table, the filters and the OpenAPI
 /// document agree.
-pub const ROUTES: [Route; 7] = [
+pub const ROUTES: [Route; 13] = [
     route("GET", "/healthz"),
     route("GET", "/metrics"),
     route("GET", "/api/v1/openapi.json"),
     route("GET", "/api/v1/search"),
     route("POST", "/api/v1/search"),
+    route("POST", "/api/v1/documents"),
     route("GET", "/api/v1/documents/{id}"),
+    route("DELETE", "/api/v1/documents/{id}"),
+    route("GET", "/api/v1/documents/{id}/versions"),
+    route("GET", "/api/v1/documents/{id}/versions/{n}"),
+    route("GET", "/api/v1/documents/{id}/original"),
     route("GET", "/api/v1/facets/{field}"),
+    route("GET", "/api/v1/admin/archive"),
 ];
 
 /// The template in [`ROUTES`] whose path matches `path` (whatever the method), if any.
@@ -90,26 +97,46 @@ pub fn api_filter(state: AppState) -> BoxedFilter<(Response,)> {
         .or(search_post_filter(state.clone()))
         .unify()
         .boxed()
+        .or(documents::create_filter(state.clone()))
+        .unify()
+        .boxed()
         .or(document_filter(state.clone()))
         .unify()
         .boxed()
-        .or(facets_filter(state))
+        .or(documents::withdraw_filter(state.clone()))
+        .unify()
+        .boxed()
+        .or(documents::versions_filter(state.clone()))
+        .unify()
+        .boxed()
+        .or(documents::version_filter(state.clone()))
+        .unify()
+        .boxed()
+        .or(documents::original_filter(state.clone()))
+        .unify()
+        .boxed()
+        .or(facets_filter(state.clone()))
+        .unify()
+        .boxed()
+        .or(documents::admin_archive_filter(state))
         .unify()
         .boxed()
 }
 
 /// Injects the shared state.
-fn with_state(state: AppState) -> impl Filter<Extract = (AppState,), Error = Infallible> + Clone {
+pub(crate) fn with_state(
+    state: AppState,
+) -> impl Filter<Extract = (AppState,), Error = Infallible> + Clone {
     warp::any().map(move || state.clone())
 }
 
 /// The raw query string, empty when there is none.
-fn raw_query() -> impl Filter<Extract = (String,), Error = Infallible> + Clone {
+pub(crate) fn raw_query() -> impl Filter<Extract = (String,), Error = Infallible> + Clone {
     warp::query::raw().or(warp::any().map(String::new)).unify()
 }
 
 /// `Ok` as 200 JSON, `Err` as its error JSON.
-fn respond<T: Serialize>(result: Result<T, ApiError>) -> Response {
+pub(crate) fn respond<T: Serialize>(result: Result<T, ApiError>) -> Response {
     match result {
         Ok(value) => json_response(&value, StatusCode::OK),
         Err(error) => error.into_response(),
@@ -241,8 +268,23 @@ fn document_filter(
         .then(document_handler)
 }
 
-/// One document as stored: every metadata field (unknown input fields in `extra`) and the
-/// full text.
+/// A document as served: the stored record plus what the archive knows of it.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct DocumentView {
+    /// The record: every metadata field (unknown input fields in `extra`) and the full text.
+    #[serde(flatten)]
+    record: Record,
+    /// Its newest archived version (see `/versions`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<u32>,
+    /// Other URLs the same text was published at.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    also_published_at: Vec<String>,
+}
+
+/// One document as stored: every metadata field (unknown input fields in `extra`), the full
+/// text, its newest version number and the other URLs it was published at. The id of a
+/// repost merged into another document answers with that document.
 #[utoipa::path(
     get,
     path = "/api/v1/documents/{id}",
@@ -250,9 +292,10 @@ fn document_filter(
     tag = "documents",
     params(("id" = String, Path, description = "The document id, as in search hits (percent-encoded)")),
     responses(
-        (status = 200, description = "The document", body = Record),
+        (status = 200, description = "The document", body = DocumentView),
         (status = 400, description = "The id is not valid (`invalid_parameter`)", body = ErrorBody),
         (status = 404, description = "No document has this id (`not_found`)", body = ErrorBody),
+        (status = 410, description = "The document was withdrawn (`gone`)", body = ErrorBody),
         (status = 503, description = "No slot within the request deadline (`overloaded`)", body = ErrorBody),
     ),
 )]
@@ -260,24 +303,37 @@ pub(crate) async fn document_handler(raw_id: String, state: AppState) -> Respons
     respond(document(raw_id, state).await)
 }
 
-async fn document(raw_id: String, state: AppState) -> Result<gongkai_core::Record, ApiError> {
-    let id = decode_segment(&raw_id)
-        .ok_or_else(|| ApiError::bad_value("id", &raw_id, "percent-encoded UTF-8"))?;
-    if let Err(error) = gongkai_core::record::check_id(&id) {
-        return Err(ApiError::invalid_parameter(format!(
-            "invalid document id {}: {error}",
-            quote(&id)
-        )));
-    }
-    let lookup = id.clone();
-    let record = state
-        .run_blocking(move |index| Ok(index.get(&lookup)?))
-        .await?;
-    record.ok_or_else(|| ApiError::not_found(format!("no document with id {}", quote(&id))))
+async fn document(raw_id: String, state: AppState) -> Result<DocumentView, ApiError> {
+    let id = documents::parse_id(&raw_id)?;
+    let store = state.store().clone();
+    state
+        .run_blocking(move |index| {
+            store.archive().refresh()?;
+            let id = store.archive().resolve(&id);
+            if let Some(gone) = documents::gone_if_withdrawn(&store, &id) {
+                return Err(gone);
+            }
+            let record = index.get(&id)?.ok_or_else(|| {
+                ApiError::not_found(format!("no document with id {}", quote(&id)))
+            })?;
+            let (version, also_published_at) = documents::archive_facts(&store, &id)
+                .map_or((None, Vec::new()), |(v, s)| (Some(v), s));
+            Ok(DocumentView {
+                record,
+                version,
+                also_published_at,
+            })
+        })
+        .await
+}
+
+/// `id` percent-encoded as one path segment.
+pub(crate) fn encode_segment(id: &str) -> String {
+    percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// A path segment, percent-decoded; `None` when that is not UTF-8.
-fn decode_segment(raw: &str) -> Option<String> {
+pub(crate) fn decode_segment(raw: &str) -> Option<String> {
     percent_encoding::percent_decode_str(raw)
         .decode_utf8()
         .ok()

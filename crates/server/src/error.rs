@@ -39,9 +39,10 @@ pub(crate) struct Body<'a> {
 #[schema(as = ErrorDetail)]
 pub(crate) struct Inner<'a> {
     /// Stable snake_case code clients may match on: `invalid_parameter`, `invalid_query`,
-    /// `invalid_json`, `not_found`, `method_not_allowed`, `payload_too_large`,
-    /// `length_required`, `unsupported_media_type`, `bad_request`, `forbidden` (refused CORS
-    /// preflight), `overloaded`, `internal`.
+    /// `invalid_json`, `invalid_document`, `unauthorized`, `insufficient_scope`, `not_found`,
+    /// `gone`, `method_not_allowed`, `payload_too_large`, `length_required`,
+    /// `unsupported_media_type`, `bad_request`, `forbidden` (refused CORS preflight),
+    /// `overloaded`, `unavailable`, `internal`.
     #[schema(example = "invalid_parameter")]
     code: &'a str,
     /// A message for people, naming the parameter and quoting the bad value.
@@ -90,6 +91,45 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
     }
 
+    /// 400 `invalid_document`: a write's input cannot become a document.
+    pub fn invalid_document(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_document", message)
+    }
+
+    /// 401 `unauthorized`: no API key, or one that is unknown or revoked.
+    pub fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    /// 403 `insufficient_scope`: the key is valid but may not do this.
+    pub fn insufficient_scope(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "insufficient_scope", message)
+    }
+
+    /// 410 `gone`: the document was withdrawn.
+    pub fn gone(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::GONE, "gone", message)
+    }
+
+    /// 415 `unsupported_media_type`.
+    pub fn unsupported_media_type(message: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            message,
+        )
+    }
+
+    /// 503 `unavailable`: the archive or the index cannot be read or written now (the detail
+    /// is in the log); nothing was acknowledged.
+    pub fn unavailable() -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the document store is unavailable: retry later",
+        )
+    }
+
     /// 503 `overloaded`: no search slot within the deadline, or the deadline passed.
     pub fn overloaded() -> ApiError {
         ApiError::new(
@@ -117,6 +157,12 @@ impl ApiError {
             },
         };
         let mut response = crate::json_response(&body, self.status);
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                warp::http::header::WWW_AUTHENTICATE,
+                warp::http::HeaderValue::from_static("Bearer"),
+            );
+        }
         response.extensions_mut().insert(ErrorCode(self.code));
         response
     }

@@ -4,8 +4,13 @@
 //! |---|---|
 //! | `GET /api/v1/search` | a [`gongkai_search::SearchResponse`], parameters in the query string |
 //! | `POST /api/v1/search` | the same, parameters as a JSON object |
-//! | `GET /api/v1/documents/{id}` | the stored [`gongkai_core::Record`] |
+//! | `POST /api/v1/documents` | archive and index records or a page (`write` key) |
+//! | `GET /api/v1/documents/{id}` | the stored [`gongkai_core::Record`], 410 when withdrawn |
+//! | `DELETE /api/v1/documents/{id}` | withdraw (`write` key) |
+//! | `GET /api/v1/documents/{id}/versions[/{n}]` | the archived versions, one of them |
+//! | `GET /api/v1/documents/{id}/original` | the original bytes, as ingested |
 //! | `GET /api/v1/facets/{field}` | `{"field", "values": [{"value", "count"}], "truncated"}` |
+//! | `GET /api/v1/admin/archive` | archive and index counts (`admin` key) |
 //! | `GET /healthz` | `{"status": "ok", "documents": N}` |
 //! | `GET /metrics` | Prometheus metrics ([`metrics`]) |
 //! | `GET /api/v1/openapi.json` | the OpenAPI document, generated from the code ([`openapi`]) |
@@ -18,6 +23,7 @@
 //! and every request is logged at `info` and counted in the metrics.
 
 mod api;
+mod documents;
 mod error;
 pub mod metrics;
 pub mod openapi;
@@ -55,15 +61,17 @@ pub struct ServerConfig {
     pub max_concurrent_searches: usize,
     /// Longest a request may wait for a slot and run: past it, 503 `overloaded`.
     pub request_deadline: Duration,
-    /// Largest accepted request body (413 `payload_too_large` beyond).
+    /// Largest accepted search request body (413 `payload_too_large` beyond).
     pub max_body_bytes: u64,
+    /// Largest accepted write body (`POST /api/v1/documents`; 413 beyond).
+    pub max_write_bytes: u64,
     /// Origins allowed to call the API from a browser (`https://portal.example`); empty: any
     /// origin. Credentials are never allowed.
     pub cors_origins: Vec<String>,
 }
 
 impl Default for ServerConfig {
-    /// `127.0.0.1:8080`, two jobs per core, 5 s, 1 MiB, any origin.
+    /// `127.0.0.1:8080`, two jobs per core, 5 s, 1 MiB searches, 64 MiB writes, any origin.
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         ServerConfig {
@@ -71,6 +79,7 @@ impl Default for ServerConfig {
             max_concurrent_searches: 2 * cores,
             request_deadline: Duration::from_secs(5),
             max_body_bytes: 1 << 20,
+            max_write_bytes: 64 << 20,
             cors_origins: Vec::new(),
         }
     }
@@ -160,7 +169,7 @@ pub fn parse_origin(origin: &str) -> Result<String, String> {
 /// Binds `config.listen`, reports the bound address through `on_bound`, then serves until
 /// `shutdown` resolves and the connections in flight have finished.
 pub async fn run(
-    index: gongkai_index::GongkaiIndex,
+    store: gongkai_ingest::Store,
     config: ServerConfig,
     on_bound: impl FnOnce(SocketAddr) + Send,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -176,9 +185,9 @@ pub async fn run(
         .await
         .map_err(bind_error)?;
     let bound = listener.local_addr().map_err(bind_error)?;
-    tracing::info!(address = %bound, documents = index.num_docs(), "serving the API");
+    tracing::info!(address = %bound, documents = store.index().num_docs(), "serving the API");
     on_bound(bound);
-    let state = AppState::new(index, &config);
+    let state = AppState::new(store, &config);
     warp::serve(routes(state))
         .incoming(listener)
         .graceful(shutdown)
@@ -215,11 +224,12 @@ mod tests {
 
     use super::*;
     use gongkai_core::Record;
-    use gongkai_index::{GongkaiIndex, IndexOptions};
+    use gongkai_index::IndexOptions;
     use serde_json::Value;
 
-    fn tiny_index(dir: &std::path::Path) -> GongkaiIndex {
-        let index = GongkaiIndex::open_or_create(dir, &IndexOptions::default()).unwrap();
+    fn tiny_index(dir: &std::path::Path) -> gongkai_ingest::Store {
+        let store = gongkai_ingest::Store::open(dir, &IndexOptions::default()).unwrap();
+        let index = store.index().clone();
         let mut writer = index.writer(1, 50 << 20).unwrap();
         let mut record = Record {
             id: "a".into(),
@@ -232,7 +242,7 @@ mod tests {
         writer.commit().unwrap();
         writer.finish().unwrap();
         index.reload().unwrap();
-        index
+        store
     }
 
     async fn status_and_code(state: AppState, path: &str) -> (u16, Value) {

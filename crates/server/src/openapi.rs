@@ -11,6 +11,7 @@
 use std::sync::LazyLock;
 
 use utoipa::openapi::response::{Response as ApiResponse, ResponseBuilder};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, Ref};
 use utoipa::{Modify, OpenApi};
 use warp::hyper::body::Bytes;
@@ -35,14 +36,20 @@ use crate::api;
         api::openapi_handler,
         api::search_get_handler,
         api::search_post_handler,
+        crate::documents::create_handler,
         api::document_handler,
+        crate::documents::withdraw_handler,
+        crate::documents::versions_handler,
+        crate::documents::version_handler,
+        crate::documents::original_handler,
         api::facets_handler,
+        crate::documents::admin_archive_handler,
     ),
     components(schemas(crate::error::Body, crate::error::Inner)),
     modifiers(&CommonResponses),
     tags(
         (name = "search", description = "Full-text search and facet counts"),
-        (name = "documents", description = "Stored documents"),
+        (name = "documents", description = "Stored documents, their versions and originals; the staff write API"),
         (name = "operations", description = "Health, metrics and this document"),
     ),
 )]
@@ -82,6 +89,21 @@ impl Modify for CommonResponses {
                     error("An internal fault; the detail is in the server log (`internal`)").into()
                 });
             }
+        }
+        // The write routes name this scheme: `Authorization: Bearer KEY`, keys made with
+        // `gongkai keys create --scope write|admin`.
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "api_key",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .description(Some(
+                            "An API key from `gongkai keys create --scope write|admin`",
+                        ))
+                        .build(),
+                ),
+            );
         }
     }
 }

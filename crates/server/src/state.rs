@@ -1,4 +1,5 @@
-//! Shared state: the open index, and the limit on concurrent index work.
+//! Shared state: the data directory's store (archive + index), the API keys, the single-writer
+//! lock, and the limit on concurrent index work.
 //!
 //! Index work is synchronous (tantivy, zstd, highlighting), so it runs on tokio's blocking
 //! pool, never on the executor. A semaphore bounds how many such jobs run at once, and each
@@ -9,7 +10,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use gongkai_archive::keys::KeyStore;
 use gongkai_index::GongkaiIndex;
+use gongkai_ingest::Store;
 use tokio::sync::Semaphore;
 
 use crate::error::ApiError;
@@ -24,26 +27,34 @@ pub struct AppState {
 
 #[derive(Debug)]
 struct Inner {
-    index: GongkaiIndex,
+    store: Store,
+    keys: KeyStore,
+    /// Writes run one at a time (the archive and the index have one writer each).
+    write_lock: std::sync::Mutex<()>,
     permits: Arc<Semaphore>,
     deadline: Duration,
     max_body_bytes: u64,
+    max_write_bytes: u64,
     cors_origins: Vec<String>,
     metrics: Metrics,
 }
 
 impl AppState {
-    /// State serving `index` with the limits of `config`.
-    pub fn new(index: GongkaiIndex, config: &ServerConfig) -> AppState {
+    /// State serving `store` with the limits of `config`; API keys are read from the store's
+    /// data directory (`keys.json`).
+    pub fn new(store: Store, config: &ServerConfig) -> AppState {
         let permits = config
             .max_concurrent_searches
             .clamp(1, Semaphore::MAX_PERMITS);
         AppState {
             inner: Arc::new(Inner {
-                index,
+                keys: KeyStore::open(store.data_dir()),
+                store,
+                write_lock: std::sync::Mutex::new(()),
                 permits: Arc::new(Semaphore::new(permits)),
                 deadline: config.request_deadline,
                 max_body_bytes: config.max_body_bytes,
+                max_write_bytes: config.max_write_bytes,
                 cors_origins: config.cors_origins.clone(),
                 metrics: Metrics::new(),
             }),
@@ -52,7 +63,44 @@ impl AppState {
 
     /// The index.
     pub fn index(&self) -> &GongkaiIndex {
-        &self.inner.index
+        self.inner.store.index()
+    }
+
+    /// The archive and the index.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The API keys.
+    pub fn keys(&self) -> &KeyStore {
+        &self.inner.keys
+    }
+
+    /// The largest accepted body of a write (`POST /api/v1/documents`), in bytes.
+    pub fn max_write_bytes(&self) -> u64 {
+        self.inner.max_write_bytes
+    }
+
+    /// Runs a write on the blocking pool, one write at a time. Writes are not cut off by the
+    /// request deadline: an answer means the write is durable (or failed), never "unknown".
+    pub async fn run_write<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let _guard = inner
+                .write_lock
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            work(&inner.store)
+        })
+        .await
+        .map_err(|error| {
+            tracing::error!(error = %error, "a write failed");
+            ApiError::internal()
+        })?
     }
 
     /// The largest accepted request body, in bytes.
@@ -91,7 +139,7 @@ impl AppState {
             })?;
             let handle = tokio::task::spawn_blocking(move || {
                 let _permit = permit;
-                work(&inner.index)
+                work(inner.store.index())
             });
             handle.await.map_err(|error| {
                 tracing::error!(error = %error, "index work failed");

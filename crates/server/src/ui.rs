@@ -143,12 +143,12 @@ mod tests {
 
     use super::*;
     use crate::{routes, AppState, ServerConfig};
-    use gongkai_index::{GongkaiIndex, IndexOptions};
+    use gongkai_index::IndexOptions;
     use serde_json::Value;
 
     fn state(dir: &std::path::Path) -> AppState {
-        let index = GongkaiIndex::open_or_create(dir, &IndexOptions::default()).unwrap();
-        AppState::new(index, &ServerConfig::default())
+        let store = gongkai_ingest::Store::open(dir, &IndexOptions::default()).unwrap();
+        AppState::new(store, &ServerConfig::default())
     }
 
     async fn get(

@@ -136,7 +136,8 @@ async fn search_page_in_headless_chromium() {
     }
 
     let data = tempfile::tempdir().unwrap();
-    let index = common::sample_index(data.path());
+    let store = common::sample_store(data.path());
+    let index = store.index().clone();
 
     // The server, in-process, on a free port.
     let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
@@ -146,7 +147,7 @@ async fn search_page_in_headless_chromium() {
         ..ServerConfig::default()
     };
     let server = tokio::spawn(gongkai_server::run(
-        index.clone(),
+        store,
         config,
         move |address| {
             let _ = bound_tx.send(address);

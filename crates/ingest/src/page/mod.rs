@@ -59,11 +59,28 @@ pub fn parse_page(
     source: &str,
     url: Option<&str>,
 ) -> Result<(Record, Vec<String>), PageError> {
-    let decoded = charset::decode(bytes, None);
+    parse_page_typed(bytes, source, url, None).map(|(record, warnings, _)| (record, warnings))
+}
+
+/// [`parse_page`] with a charset known from outside (an HTTP `Content-Type`), also returning
+/// the `Content-Type` the page should be served with: `text/html` or `text/plain` with the
+/// charset it was decoded with.
+pub fn parse_page_typed(
+    bytes: &[u8],
+    source: &str,
+    url: Option<&str>,
+    declared: Option<&str>,
+) -> Result<(Record, Vec<String>, String), PageError> {
+    let decoded = charset::decode(bytes, declared);
+    let charset = decoded.encoding.name().to_ascii_lowercase();
     if looks_like_html(&decoded.text) {
-        html::parse_html_text(&decoded.text, source, url, decoded.warnings)
+        let (record, warnings) =
+            html::parse_html_text(&decoded.text, source, url, decoded.warnings)?;
+        Ok((record, warnings, format!("text/html; charset={charset}")))
     } else {
-        text::parse_text_str(&decoded.text, source, url, decoded.warnings)
+        let (record, warnings) =
+            text::parse_text_str(&decoded.text, source, url, decoded.warnings)?;
+        Ok((record, warnings, format!("text/plain; charset={charset}")))
     }
 }
 

@@ -1,0 +1,361 @@
+//! Crash test of the write path: `gongkai serve` takes batches through `POST
+//! /api/v1/documents` and is SIGKILLed at random moments, K times. After each kill the data
+//! directory must open without repair, every acknowledged document must be found by id and by
+//! its title, and no id may appear twice; after a final run the count equals the source count.
+//!
+//! Short form (CI): 4 kills. Long form: `GONGKAI_CRASH_KILLS=200 cargo test -p gongkai --test
+//! crash -- --nocapture`. The seed is printed; `GONGKAI_CRASH_SEED=N` replays a run (the kill
+//! moments are times, so a replay repeats the same batches and delays, not the same instants).
+#![allow(clippy::unwrap_used)]
+
+use std::collections::{BTreeSet, HashSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gongkai"));
+    for var in [
+        "GONGKAI_DATA",
+        "GONGKAI_CONFIG",
+        "GONGKAI_USER_DICT",
+        "GONGKAI_LISTEN",
+    ] {
+        c.env_remove(var);
+    }
+    c
+}
+
+/// xorshift64*: a small deterministic generator, so a seed replays a run.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+fn sample_records() -> Vec<Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../index-data/sample/corpus-sample.jsonl.gz");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// One HTTP/1.1 exchange on a fresh connection: status and body, or `None` when the
+/// connection failed (the server was killed).
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Option<(u16, Vec<u8>)> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .ok()?;
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).ok()?;
+    stream.write_all(body).ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    let mut body = response[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body)?;
+    }
+    Some((status, body))
+}
+
+fn dechunk(mut bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = bytes.windows(2).position(|w| w == b"\r\n")?;
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&bytes[..line_end]).ok()?.trim(), 16).ok()?;
+        bytes = &bytes[line_end + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(bytes.get(..size)?);
+        bytes = bytes.get(size + 2..)?;
+    }
+}
+
+fn get_json(addr: SocketAddr, path: &str) -> (u16, Value) {
+    let (status, body) = http(addr, "GET", path, &[], b"").expect("the restarted server answers");
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+fn enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+fn start(data: &Path) -> (Child, SocketAddr) {
+    let mut child = bin()
+        .arg("--data")
+        .arg(data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("GONGKAI_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let line = lines
+        .next()
+        .expect("the server prints its address")
+        .unwrap();
+    let addr = line
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+        .parse()
+        .unwrap();
+    // Keep draining stdout so the server never blocks on it.
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+/// Checks the data directory after a kill: it opens (the server starts), every acknowledged
+/// document is there by id and by its title, and no id appears twice.
+fn verify(
+    data: &Path,
+    acked: &BTreeSet<String>,
+    titles: &std::collections::HashMap<String, String>,
+    seed: u64,
+) {
+    let (mut server, addr) = start(data);
+    for id in acked {
+        let (status, doc) = get_json(addr, &format!("/api/v1/documents/{}", enc(id)));
+        assert_eq!(
+            status, 200,
+            "seed {seed}: acknowledged {id} is missing: {doc}"
+        );
+        let title = &titles[id];
+        let (_, hits) = get_json(
+            addr,
+            &format!(
+                "/api/v1/search?q={}&size=100&highlight=false",
+                enc(&format!("\"{title}\""))
+            ),
+        );
+        assert!(
+            hits["hits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["id"] == id.as_str()),
+            "seed {seed}: {id} is not found by its title"
+        );
+    }
+    let mut seen = HashSet::new();
+    let (_, first) = get_json(
+        addr,
+        "/api/v1/search?size=100&highlight=false&sort=date_desc",
+    );
+    let total = first["total"].as_u64().unwrap();
+    let pages = total.div_ceil(100);
+    for page in 1..=pages {
+        let (_, answer) = get_json(
+            addr,
+            &format!("/api/v1/search?size=100&page={page}&highlight=false&sort=date_desc"),
+        );
+        for hit in answer["hits"].as_array().unwrap() {
+            let id = hit["id"].as_str().unwrap().to_string();
+            assert!(seen.insert(id.clone()), "seed {seed}: {id} appears twice");
+        }
+    }
+    assert_eq!(seen.len() as u64, total, "seed {seed}");
+    assert!(total >= acked.len() as u64, "seed {seed}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+fn key(data: &Path) -> String {
+    let out = bin()
+        .arg("--data")
+        .arg(data)
+        .args(["keys", "create", "--scope", "write", "--name", "crash-test"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn killed_server_loses_no_acknowledged_write() {
+    let kills: usize = std::env::var("GONGKAI_CRASH_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
+    let seed: u64 = std::env::var("GONGKAI_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        });
+    eprintln!("crash test: seed {seed}, {kills} kills (replay: GONGKAI_CRASH_SEED={seed})");
+    let mut rng = Rng(seed);
+    let records = sample_records();
+    let titles: std::collections::HashMap<String, String> = records
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["title"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // The first record through the CLI, so that `serve` finds documents and skips the sample.
+    let first = dir.path().join("first.jsonl");
+    std::fs::write(&first, format!("{}\n", records[0])).unwrap();
+    let out = bin()
+        .arg("--data")
+        .arg(&data)
+        .arg("ingest")
+        .arg(&first)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = key(&data);
+    let auth = format!("Bearer {key}");
+    let mut acked: BTreeSet<String> =
+        BTreeSet::from([records[0]["id"].as_str().unwrap().to_string()]);
+
+    let started = Instant::now();
+    for round in 0..kills {
+        let (mut server, addr) = start(&data);
+        let kill_after = Duration::from_millis(50 + rng.below(600));
+        let batch_seed = rng.next();
+        let pending: Vec<Value> = records
+            .iter()
+            .filter(|r| !acked.contains(r["id"].as_str().unwrap()))
+            .cloned()
+            .collect();
+        let auth_for_writer = auth.clone();
+        let writer = std::thread::spawn(move || {
+            let mut rng = Rng(batch_seed | 1);
+            let mut acked_now = Vec::new();
+            let mut at = 0;
+            while at < pending.len() {
+                let n = 1 + rng.below(20) as usize;
+                let batch = &pending[at..(at + n).min(pending.len())];
+                let body = serde_json::to_vec(batch).unwrap();
+                let headers = [
+                    ("Content-Type", "application/json"),
+                    ("Authorization", auth_for_writer.as_str()),
+                ];
+                match http(addr, "POST", "/api/v1/documents", &headers, &body) {
+                    Some((200, _)) => {
+                        acked_now
+                            .extend(batch.iter().map(|r| r["id"].as_str().unwrap().to_string()));
+                        at += batch.len();
+                    }
+                    Some((status, body)) => panic!(
+                        "a write was refused: {status} {}",
+                        String::from_utf8_lossy(&body)
+                    ),
+                    None => break, // killed
+                }
+            }
+            acked_now
+        });
+        std::thread::sleep(kill_after);
+        server.kill().unwrap(); // SIGKILL
+        server.wait().unwrap();
+        let acked_now = writer.join().unwrap();
+        acked.extend(acked_now);
+        eprintln!(
+            "round {round}: killed after {kill_after:?}; {} of {} acknowledged so far",
+            acked.len(),
+            records.len()
+        );
+        verify(&data, &acked, &titles, seed);
+    }
+
+    // A final uninterrupted run completes the job: the count is the source count.
+    let (mut server, addr) = start(&data);
+    let body = serde_json::to_vec(&records).unwrap();
+    let (status, answer) = http(
+        addr,
+        "POST",
+        "/api/v1/documents",
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", &auth),
+        ],
+        &body,
+    )
+    .unwrap();
+    assert_eq!(
+        status,
+        200,
+        "seed {seed}: {}",
+        String::from_utf8_lossy(&answer)
+    );
+    let answer: Value = serde_json::from_slice(&answer).unwrap();
+    assert_eq!(answer["rejected"], 0);
+    let (_, all) = get_json(addr, "/api/v1/search?size=1&highlight=false");
+    assert_eq!(
+        all["total"].as_u64().unwrap(),
+        records.len() as u64,
+        "seed {seed}"
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let all_ids: BTreeSet<String> = titles.keys().cloned().collect();
+    verify(&data, &all_ids, &titles, seed);
+    eprintln!(
+        "crash test: {kills} kills, {} documents, {:.1}s",
+        records.len(),
+        started.elapsed().as_secs_f64()
+    );
+}
