@@ -261,11 +261,11 @@ impl Store {
         &self,
         threads: usize,
         memory_budget: usize,
-    ) -> Result<WriteSession<'_>, StoreError> {
+    ) -> Result<WriteSession, StoreError> {
         let archive = self.archive.writer()?;
         let index = self.index.writer(threads, memory_budget)?;
         let mut session = WriteSession {
-            store: self,
+            store: self.clone(),
             archive,
             index,
             dirty: false,
@@ -316,14 +316,14 @@ pub fn reparse(id: &str, bytes: &[u8], original: &OriginalRef) -> Result<Record,
 
 /// The archive lock and the index writer of one write: ingest, an API request, a replay.
 #[derive(Debug)]
-pub struct WriteSession<'a> {
-    store: &'a Store,
+pub struct WriteSession {
+    store: Store,
     archive: ArchiveWriter,
     index: Writer,
     dirty: bool,
 }
 
-impl WriteSession<'_> {
+impl WriteSession {
     /// Archives a prepared document and indexes it when it changed anything.
     pub fn put(&mut self, prepared: Prepared, actor: &str) -> Result<PutOutcome, StoreError> {
         let outcome = self.archive.put(prepared.put, actor)?;

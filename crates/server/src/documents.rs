@@ -9,7 +9,7 @@
 use gongkai_archive::keys::Scope as KeyScope;
 use gongkai_archive::{ArchiveError, PutOutcome, SourceKind, Status, VersionInfo};
 use gongkai_core::Record;
-use gongkai_ingest::store::{Incoming, Prepared};
+use gongkai_ingest::store::{Incoming, Prepared, WriteSession};
 use gongkai_ingest::{Store, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -339,13 +339,18 @@ async fn create(
     Ok(response)
 }
 
+/// Indexing threads and their memory for one write request (batches are at most a few MB of
+/// text; both cores tokenize).
+const WRITE_THREADS: usize = 2;
+const WRITE_MEMORY: usize = 96 << 20;
+
 fn write(
     store: &Store,
     inputs: Vec<Input>,
     url: Option<String>,
     charset: Option<String>,
     actor: &str,
-) -> Result<WriteResponse, ApiError> {
+) -> Result<(WriteResponse, Option<WriteSession>), ApiError> {
     use rayon::prelude::*;
     let prepared: Vec<(usize, Result<Prepared, String>)> = inputs
         .par_iter()
@@ -361,7 +366,7 @@ fn write(
         })
         .collect();
     let mut response = WriteResponse::default();
-    let mut session = store.write_session(1, 64 << 20)?;
+    let mut session = store.write_session(WRITE_THREADS, WRITE_MEMORY)?;
     for (index, prepared) in prepared {
         let result = match prepared {
             Err(reason) => {
@@ -417,8 +422,7 @@ fn write(
         response.results.push(result);
     }
     response.journal_seq = session.commit()?;
-    session.finish()?;
-    Ok(response)
+    Ok((response, Some(session)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -500,14 +504,16 @@ async fn withdraw(
             let mut session = store.write_session(1, 32 << 20)?;
             session.withdraw(&id, &actor, reason)?;
             session.commit()?;
-            session.finish()?;
             match store.archive().status(&id) {
-                Some(Status::Withdrawn { at, by }) => Ok(Withdrawn {
-                    id,
-                    status: "withdrawn",
-                    withdrawn_at: at,
-                    withdrawn_by: by,
-                }),
+                Some(Status::Withdrawn { at, by }) => Ok((
+                    Withdrawn {
+                        id,
+                        status: "withdrawn",
+                        withdrawn_at: at,
+                        withdrawn_by: by,
+                    },
+                    Some(session),
+                )),
                 _ => Err(ApiError::unavailable()),
             }
         })

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use gongkai_archive::keys::KeyStore;
 use gongkai_index::GongkaiIndex;
+use gongkai_ingest::store::WriteSession;
 use gongkai_ingest::Store;
 use tokio::sync::Semaphore;
 
@@ -83,22 +84,39 @@ impl AppState {
 
     /// Runs a write on the blocking pool, one write at a time. Writes are not cut off by the
     /// request deadline: an answer means the write is durable (or failed), never "unknown".
+    ///
+    /// `work` returns the answer and, optionally, the write session it committed: the answer is
+    /// sent as soon as `work` returns (the commit is durable and visible), and the session is
+    /// finished afterwards (waiting for tantivy's segment merges) while still holding the
+    /// write lock, so merges delay the next write, not this answer.
     pub async fn run_write<T, F>(&self, work: F) -> Result<T, ApiError>
     where
-        F: FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&Store) -> Result<(T, Option<WriteSession>), ApiError> + Send + 'static,
         T: Send + 'static,
     {
         let inner = self.inner.clone();
+        let (reply, answer) = tokio::sync::oneshot::channel();
         tokio::task::spawn_blocking(move || {
             let _guard = inner
                 .write_lock
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            work(&inner.store)
-        })
-        .await
-        .map_err(|error| {
-            tracing::error!(error = %error, "a write failed");
+            match work(&inner.store) {
+                Ok((value, session)) => {
+                    let _ = reply.send(Ok(value));
+                    if let Some(session) = session {
+                        if let Err(error) = session.finish() {
+                            tracing::error!(error = %error, "finishing a write session failed");
+                        }
+                    }
+                }
+                Err(error) => {
+                    let _ = reply.send(Err(error));
+                }
+            }
+        });
+        answer.await.map_err(|_| {
+            tracing::error!("a write task ended without an answer");
             ApiError::internal()
         })?
     }
