@@ -1,7 +1,7 @@
 //! In-process query latency on the full corpus (criterion): word, phrase, 文号, filtered and
 //! faceted queries, with highlights as the API computes them.
 //!
-//! `cargo bench -p gongkai-benches --bench query`. Builds `target/bench-index` on first run.
+//! `cargo bench -p gongkai-benches --bench query`. Builds `target/bench-data` on first run.
 //! Besides criterion's estimates it prints median and p99 over 300 timed runs of each class.
 
 use std::time::Instant;

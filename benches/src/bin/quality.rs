@@ -2,7 +2,7 @@
 //!
 //! `cargo run --release -p gongkai-benches --bin quality [-- --cases FILE] [--all-misses]`
 //!
-//! Builds (once) the full-corpus index under `target/bench-index`, scores every case as
+//! Builds (once) the full-corpus index under `target/bench-data`, scores every case as
 //! `shared/eval/score.py` does over HTTP, prints a Markdown table and exits 1 below the floors.
 
 use std::path::PathBuf;

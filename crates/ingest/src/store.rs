@@ -287,13 +287,7 @@ impl Store {
     /// Holds a shared lock on `DATA/SERVE.lock` while serving, so that `reindex` and `restore`
     /// (which replace `index/` under a running server) refuse to run.
     pub fn serving_lock(&self) -> Result<File, StoreError> {
-        let path = self.data.join("SERVE.lock");
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io(format!("opening {}", path.display())))?;
+        let (file, path) = open_serve_lock(&self.data)?;
         file.lock_shared()
             .map_err(io(format!("locking {}", path.display())))?;
         Ok(file)
@@ -374,38 +368,52 @@ impl WriteSession {
     /// from its newest original; withdrawn ones are removed. Returns how many were redone.
     fn replay(&mut self, seen: u64) -> Result<u64, StoreError> {
         let touched = self.store.archive.touched_since(seen);
-        let fields = *self.store.index.fields();
-        let mut redone = 0;
-        for chunk in touched.chunks(512) {
-            let docs: Vec<(String, Option<Result<TantivyDocument, String>>)> = chunk
-                .par_iter()
-                .map(|(id, active)| {
-                    if !active {
-                        return (id.clone(), None);
-                    }
-                    let doc = self
-                        .store
+        let summary = redo(&self.store, &touched, &mut self.index)?;
+        self.dirty = true;
+        Ok(summary.documents + summary.withdrawn)
+    }
+}
+
+/// Re-indexes `ids` from their newest originals (re-read in parallel, 512 at a time), deleting
+/// the withdrawn ones; an original that cannot be read is logged and counted, never fatal.
+fn redo(
+    store: &Store,
+    ids: &[(String, bool)],
+    index: &mut Writer,
+) -> Result<ReindexSummary, StoreError> {
+    let fields = *store.index.fields();
+    let mut summary = ReindexSummary::default();
+    for chunk in ids.chunks(512) {
+        let docs: Vec<(&str, Option<Result<TantivyDocument, String>>)> = chunk
+            .par_iter()
+            .map(|(id, active)| {
+                let doc = active.then(|| {
+                    store
                         .record_of(id, None)
                         .map(|r| document::to_document(&fields, &r))
-                        .map_err(|e| e.to_string());
-                    (id.clone(), Some(doc))
-                })
-                .collect();
-            for (id, doc) in docs {
-                match doc {
-                    None => self.index.delete(&id),
-                    Some(Ok(doc)) => self.index.upsert_document(&id, doc)?,
-                    Some(Err(reason)) => {
-                        tracing::error!(id, "cannot re-index from the archive: {reason}");
-                        continue;
-                    }
+                        .map_err(|e| e.to_string())
+                });
+                (id.as_str(), doc)
+            })
+            .collect();
+        for (id, doc) in docs {
+            match doc {
+                None => {
+                    index.delete(id);
+                    summary.withdrawn += 1;
                 }
-                redone += 1;
+                Some(Ok(doc)) => {
+                    index.upsert_document(id, doc)?;
+                    summary.documents += 1;
+                }
+                Some(Err(reason)) => {
+                    tracing::error!(id, "cannot re-index from the archive: {reason}");
+                    summary.failed += 1;
+                }
             }
         }
-        self.dirty = true;
-        Ok(redone)
     }
+    Ok(summary)
 }
 
 /// What [`reindex`] did.
@@ -445,42 +453,11 @@ pub fn reindex(
         archive: archive.clone(),
         index,
     };
-    let mut summary = ReindexSummary::default();
-    {
-        let mut index_writer = store.index.writer(threads, memory_budget)?;
-        let fields = *store.index.fields();
-        let all = archive.touched_since(0);
-        for chunk in all.chunks(1024) {
-            let docs: Vec<(String, Option<Result<TantivyDocument, String>>)> = chunk
-                .par_iter()
-                .map(|(id, active)| {
-                    let doc = active.then(|| {
-                        store
-                            .record_of(id, None)
-                            .map(|r| document::to_document(&fields, &r))
-                            .map_err(|e| e.to_string())
-                    });
-                    (id.clone(), doc)
-                })
-                .collect();
-            for (id, doc) in docs {
-                match doc {
-                    None => summary.withdrawn += 1,
-                    Some(Ok(doc)) => {
-                        index_writer.upsert_document(&id, doc)?;
-                        summary.documents += 1;
-                    }
-                    Some(Err(reason)) => {
-                        tracing::error!(id, "cannot re-index from the archive: {reason}");
-                        summary.failed += 1;
-                    }
-                }
-            }
-        }
-        summary.journal_seq = archive.last_seq();
-        index_writer.commit_at(summary.journal_seq)?;
-        index_writer.finish()?;
-    }
+    let mut index_writer = store.index.writer(threads, memory_budget)?;
+    let mut summary = redo(&store, &archive.touched_since(0), &mut index_writer)?;
+    summary.journal_seq = archive.last_seq();
+    index_writer.commit_at(summary.journal_seq)?;
+    index_writer.finish()?;
     drop(store);
     let live = data.join("index");
     let old = data.join("index.old");
@@ -504,6 +481,16 @@ pub fn reindex(
 /// Takes `DATA/SERVE.lock` exclusively; fails when a server holds it.
 pub fn exclusive_serve_lock(data: &Path) -> Result<File, StoreError> {
     std::fs::create_dir_all(data).map_err(io(format!("creating {}", data.display())))?;
+    let (file, path) = open_serve_lock(data)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::InUse(data.to_path_buf())),
+        Err(std::fs::TryLockError::Error(e)) => Err(io(format!("locking {}", path.display()))(e)),
+    }
+}
+
+/// Opens (creating) `DATA/SERVE.lock`.
+fn open_serve_lock(data: &Path) -> Result<(File, PathBuf), StoreError> {
     let path = data.join("SERVE.lock");
     let file = File::options()
         .create(true)
@@ -511,11 +498,7 @@ pub fn exclusive_serve_lock(data: &Path) -> Result<File, StoreError> {
         .write(true)
         .open(&path)
         .map_err(io(format!("opening {}", path.display())))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::InUse(data.to_path_buf())),
-        Err(std::fs::TryLockError::Error(e)) => Err(io(format!("locking {}", path.display()))(e)),
-    }
+    Ok((file, path))
 }
 
 /// Restores a backup made by [`backup`] into `data` (which must hold no archive yet), checks
