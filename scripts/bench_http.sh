@@ -34,7 +34,7 @@ if [ "$docs" != "3543" ]; then
 fi
 
 log="$work/server.log"
-"$bin" serve --data "$data" --listen 127.0.0.1:0 >"$work/server.out" 2>"$log" &
+"$bin" serve --data "$data" --listen 127.0.0.1:0 --rate-limit-per-ip 0 >"$work/server.out" 2>"$log" &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 base=""

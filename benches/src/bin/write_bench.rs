@@ -73,6 +73,7 @@ fn main() -> Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let config = ServerConfig {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        rate_limit_per_key: None,
         ..ServerConfig::default()
     };
     let server = std::thread::spawn(move || {

@@ -54,6 +54,20 @@ pub struct ServerSection {
     pub max_write_bytes: Option<u64>,
     /// Origins allowed by CORS; empty or `["*"]`: any origin.
     pub cors_origins: Option<Vec<String>>,
+    /// Open connections at most.
+    pub max_connections: Option<usize>,
+    /// Time allowed for a request's headers, milliseconds.
+    pub header_read_timeout_ms: Option<u64>,
+    /// Requests per second per client IP; 0: unlimited.
+    pub rate_limit_per_ip: Option<u32>,
+    /// Burst per client IP (default: twice the rate).
+    pub rate_limit_burst_per_ip: Option<u32>,
+    /// Write/admin requests per second per API key; 0: unlimited.
+    pub rate_limit_per_key: Option<u32>,
+    /// Burst per API key (default: twice the rate).
+    pub rate_limit_burst_per_key: Option<u32>,
+    /// Proxies whose `X-Forwarded-For` is believed (IP addresses).
+    pub trusted_proxies: Option<Vec<String>>,
     /// Documents to index when the data directory has none (relative to the file's folder).
     pub sample: Option<PathBuf>,
 }
@@ -79,6 +93,17 @@ impl ServerSection {
             max_body_bytes: self.max_body_bytes.or(lower.max_body_bytes),
             max_write_bytes: self.max_write_bytes.or(lower.max_write_bytes),
             cors_origins: self.cors_origins.or(lower.cors_origins),
+            max_connections: self.max_connections.or(lower.max_connections),
+            header_read_timeout_ms: self.header_read_timeout_ms.or(lower.header_read_timeout_ms),
+            rate_limit_per_ip: self.rate_limit_per_ip.or(lower.rate_limit_per_ip),
+            rate_limit_burst_per_ip: self
+                .rate_limit_burst_per_ip
+                .or(lower.rate_limit_burst_per_ip),
+            rate_limit_per_key: self.rate_limit_per_key.or(lower.rate_limit_per_key),
+            rate_limit_burst_per_key: self
+                .rate_limit_burst_per_key
+                .or(lower.rate_limit_burst_per_key),
+            trusted_proxies: self.trusted_proxies.or(lower.trusted_proxies),
             sample: self.sample.or(lower.sample),
         }
     }
@@ -115,6 +140,46 @@ impl ServerSection {
                     .context("cors_origins")?,
             );
         }
+        let max_connections = positive("max_connections", self.max_connections.map(|n| n as u64))?
+            .map_or(defaults.max_connections, |n| n as usize);
+        let header_read_timeout = positive("header_read_timeout_ms", self.header_read_timeout_ms)?
+            .map_or(defaults.header_read_timeout, Duration::from_millis);
+        let rate = |per_second: Option<u32>,
+                    burst: Option<u32>,
+                    default: Option<gongkai_server::limits::Rate>| {
+            match per_second {
+                None => default,
+                Some(0) => None,
+                Some(per_second) => Some(gongkai_server::limits::Rate {
+                    per_second,
+                    burst: burst
+                        .unwrap_or(per_second.saturating_mul(2))
+                        .max(per_second),
+                }),
+            }
+        };
+        let rate_limit_per_ip = rate(
+            self.rate_limit_per_ip,
+            self.rate_limit_burst_per_ip,
+            defaults.rate_limit_per_ip,
+        );
+        let rate_limit_per_key = rate(
+            self.rate_limit_per_key,
+            self.rate_limit_burst_per_key,
+            defaults.rate_limit_per_key,
+        );
+        let mut trusted_proxies = Vec::new();
+        for proxy in self.trusted_proxies.unwrap_or_default() {
+            let proxy = proxy.trim();
+            if proxy.is_empty() {
+                continue;
+            }
+            trusted_proxies.push(
+                proxy.parse().map_err(|_| {
+                    anyhow::anyhow!("trusted_proxies: {proxy:?} is not an IP address")
+                })?,
+            );
+        }
         Ok(ServeSettings {
             server: ServerConfig {
                 listen: self.listen.unwrap_or(defaults.listen),
@@ -123,6 +188,11 @@ impl ServerSection {
                 max_body_bytes,
                 max_write_bytes,
                 cors_origins,
+                max_connections,
+                header_read_timeout,
+                rate_limit_per_ip,
+                rate_limit_per_key,
+                trusted_proxies,
             },
             sample: self.sample.unwrap_or_else(|| PathBuf::from(DEFAULT_SAMPLE)),
         })

@@ -141,6 +141,34 @@ struct ServeArgs {
         value_delimiter = ','
     )]
     cors_origins: Vec<String>,
+    /// Open connections at most; one past the cap is closed at once [default: 1024].
+    #[arg(long, value_name = "N", env = "GONGKAI_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Time a client has to send a request's headers, in milliseconds [default: 10000].
+    #[arg(long, value_name = "MS", env = "GONGKAI_HEADER_READ_TIMEOUT_MS")]
+    header_read_timeout_ms: Option<u64>,
+    /// Requests per second per client IP, 0 for no limit; past it 429 with Retry-After
+    /// [default: 50].
+    #[arg(long, value_name = "N", env = "GONGKAI_RATE_LIMIT_PER_IP")]
+    rate_limit_per_ip: Option<u32>,
+    /// Requests a client IP may make at once above its rate [default: twice the rate].
+    #[arg(long, value_name = "N", env = "GONGKAI_RATE_LIMIT_BURST_PER_IP")]
+    rate_limit_burst_per_ip: Option<u32>,
+    /// Write and admin requests per second per API key, 0 for no limit [default: 10].
+    #[arg(long, value_name = "N", env = "GONGKAI_RATE_LIMIT_PER_KEY")]
+    rate_limit_per_key: Option<u32>,
+    /// Requests an API key may make at once above its rate [default: twice the rate].
+    #[arg(long, value_name = "N", env = "GONGKAI_RATE_LIMIT_BURST_PER_KEY")]
+    rate_limit_burst_per_key: Option<u32>,
+    /// A proxy (IP address) whose X-Forwarded-For names the client (repeatable or
+    /// comma-separated) [default: none: X-Forwarded-For is ignored].
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "IP",
+        env = "GONGKAI_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<String>,
 }
 
 impl ServeArgs {
@@ -153,6 +181,14 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             max_write_bytes: self.max_write_bytes,
             cors_origins: (!self.cors_origins.is_empty()).then(|| self.cors_origins.clone()),
+            max_connections: self.max_connections,
+            header_read_timeout_ms: self.header_read_timeout_ms,
+            rate_limit_per_ip: self.rate_limit_per_ip,
+            rate_limit_burst_per_ip: self.rate_limit_burst_per_ip,
+            rate_limit_per_key: self.rate_limit_per_key,
+            rate_limit_burst_per_key: self.rate_limit_burst_per_key,
+            trusted_proxies: (!self.trusted_proxies.is_empty())
+                .then(|| self.trusted_proxies.clone()),
             sample: self.sample.clone(),
         }
     }

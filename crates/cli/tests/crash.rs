@@ -122,7 +122,13 @@ fn start(data: &Path) -> (Child, SocketAddr) {
     let mut child = bin()
         .arg("--data")
         .arg(data)
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--rate-limit-per-ip",
+            "0",
+        ])
         .env("GONGKAI_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -84,6 +84,9 @@ fn authenticate(
             ApiError::unavailable()
         })?
         .ok_or_else(|| ApiError::unauthorized("the API key is not valid (unknown or revoked)"))?;
+    if let Err(wait) = state.limiters().check_key(&key.id) {
+        return Err(ApiError::rate_limited(wait));
+    }
     if !key.scope.allows(needed) {
         return Err(ApiError::insufficient_scope(format!(
             "the key {} has scope {}; this route needs {needed}",

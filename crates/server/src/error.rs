@@ -25,6 +25,8 @@ pub struct ApiError {
     pub code: &'static str,
     /// Human-readable message.
     pub message: String,
+    /// Seconds for `Retry-After` (429).
+    pub retry_after: Option<u64>,
 }
 
 /// The body of every error response.
@@ -41,8 +43,8 @@ pub(crate) struct Inner<'a> {
     /// Stable snake_case code clients may match on: `invalid_parameter`, `invalid_query`,
     /// `invalid_json`, `invalid_document`, `unauthorized`, `insufficient_scope`, `not_found`,
     /// `gone`, `method_not_allowed`, `payload_too_large`, `length_required`,
-    /// `unsupported_media_type`, `bad_request`, `forbidden` (refused CORS preflight),
-    /// `overloaded`, `unavailable`, `internal`.
+    /// `unsupported_media_type`, `rate_limited`, `bad_request`, `forbidden` (refused CORS
+    /// preflight), `overloaded`, `unavailable`, `internal`.
     #[schema(example = "invalid_parameter")]
     code: &'a str,
     /// A message for people, naming the parameter and quoting the bad value.
@@ -60,6 +62,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -111,6 +114,19 @@ impl ApiError {
         ApiError::new(StatusCode::GONE, "gone", message)
     }
 
+    /// 429 `rate_limited`, with `Retry-After`.
+    pub fn rate_limited(wait: std::time::Duration) -> ApiError {
+        let seconds = crate::limits::retry_after_seconds(wait);
+        ApiError {
+            retry_after: Some(seconds),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many requests: retry in {seconds} s"),
+            )
+        }
+    }
+
     /// 415 `unsupported_media_type`.
     pub fn unsupported_media_type(message: impl Into<String>) -> ApiError {
         ApiError::new(
@@ -157,6 +173,11 @@ impl ApiError {
             },
         };
         let mut response = crate::json_response(&body, self.status);
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(warp::http::header::RETRY_AFTER, seconds.into());
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 warp::http::header::WWW_AUTHENTICATE,
@@ -200,6 +221,9 @@ pub fn quote(value: &str) -> String {
 /// Maps every rejection to the JSON error shape. The one place rejections become responses.
 pub async fn recover(rejection: warp::Rejection) -> Result<Response, Infallible> {
     use warp::reject;
+    if let Some(crate::limits::RateLimited(wait)) = rejection.find::<crate::limits::RateLimited>() {
+        return Ok(ApiError::rate_limited(*wait).into_response());
+    }
     let error = if rejection.is_not_found() {
         ApiError::not_found("no such route")
     } else if rejection.find::<reject::PayloadTooLarge>().is_some() {

@@ -25,6 +25,7 @@
 mod api;
 mod documents;
 mod error;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 mod params;
@@ -68,10 +69,22 @@ pub struct ServerConfig {
     /// Origins allowed to call the API from a browser (`https://portal.example`); empty: any
     /// origin. Credentials are never allowed.
     pub cors_origins: Vec<String>,
+    /// Open connections at most; a connection past the cap is closed at once.
+    pub max_connections: usize,
+    /// Longest a client may take to send a request's headers (slow clients are cut off).
+    pub header_read_timeout: Duration,
+    /// Requests per client IP (`None`: unlimited); 429 `rate_limited` past it.
+    pub rate_limit_per_ip: Option<limits::Rate>,
+    /// Requests per API key on the write and admin routes (`None`: unlimited).
+    pub rate_limit_per_key: Option<limits::Rate>,
+    /// Proxies whose `X-Forwarded-For` names the client (exact addresses).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ServerConfig {
-    /// `127.0.0.1:8080`, two jobs per core, 5 s, 1 MiB searches, 64 MiB writes, any origin.
+    /// `127.0.0.1:8080`, two jobs per core, 5 s, 1 MiB searches, 64 MiB writes, any origin,
+    /// 1,024 connections, 10 s for headers, 50 requests/s per IP (burst 100), 10 writes/s per
+    /// key (burst 20), no trusted proxies.
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         ServerConfig {
@@ -81,6 +94,17 @@ impl Default for ServerConfig {
             max_body_bytes: 1 << 20,
             max_write_bytes: 64 << 20,
             cors_origins: Vec::new(),
+            max_connections: 1024,
+            header_read_timeout: Duration::from_secs(10),
+            rate_limit_per_ip: Some(limits::Rate {
+                per_second: 50,
+                burst: 100,
+            }),
+            rate_limit_per_key: Some(limits::Rate {
+                per_second: 10,
+                burst: 20,
+            }),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -131,9 +155,8 @@ pub fn routes(
         .max_age(Duration::from_secs(3600));
     // The inner recover turns route rejections into JSON inside the CORS wrapper, so errors
     // carry CORS headers; the outer one answers refused preflights.
-    let service = api::api_filter(state.clone())
-        .or(ui::ui_filter())
-        .unify()
+    let service = limits::per_ip(state.clone())
+        .and(api::api_filter(state.clone()).or(ui::ui_filter()).unify())
         .recover(error::recover)
         .unify()
         .with(cors)
@@ -167,13 +190,21 @@ pub fn parse_origin(origin: &str) -> Result<String, String> {
 }
 
 /// Binds `config.listen`, reports the bound address through `on_bound`, then serves until
-/// `shutdown` resolves and the connections in flight have finished.
+/// `shutdown` resolves and the connections in flight have finished (at most 30 s more).
+///
+/// The accept loop is ours rather than warp's, for the limits warp's server lacks: at most
+/// `max_connections` open connections (one past the cap is closed at once and counted), a
+/// `header_read_timeout` for slow clients, and each connection's peer address in its requests'
+/// extensions ([`limits::PeerAddr`]) for the per-IP rate limit.
 pub async fn run(
     store: gongkai_ingest::Store,
     config: ServerConfig,
     on_bound: impl FnOnce(SocketAddr) + Send,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
     for origin in &config.cors_origins {
         parse_origin(origin).map_err(ServerError::Config)?;
     }
@@ -188,11 +219,71 @@ pub async fn run(
     tracing::info!(address = %bound, documents = store.index().num_docs(), "serving the API");
     on_bound(bound);
     let state = AppState::new(store, &config);
-    warp::serve(routes(state))
-        .incoming(listener)
-        .graceful(shutdown)
-        .run()
-        .await;
+    let service = TowerToHyperService::new(warp::service(routes(state.clone())));
+    let connections = std::sync::Arc::new(tokio::sync::Semaphore::new(
+        config
+            .max_connections
+            .clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+    ));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let forget = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                state.limiters().forget_idle();
+            }
+        })
+    };
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            state.metrics().connection_refused();
+            tracing::warn!(%peer, max = config.max_connections, "connection cap reached: closing a new connection");
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let service = service.clone();
+        let per_request = hyper::service::service_fn(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(limits::PeerAddr(peer));
+                hyper::service::Service::call(&service, request)
+            },
+        );
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(config.header_read_timeout)
+            .serve_connection(TokioIo::new(stream), per_request);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%peer, %error, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    forget.abort();
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(Duration::from_secs(30)) => {
+            tracing::warn!("connections still open 30 s after shutdown began: closing them");
+        }
+    }
     tracing::info!("server stopped");
     Ok(())
 }

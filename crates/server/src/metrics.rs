@@ -88,6 +88,7 @@ pub struct Metrics {
     errors: Family<ErrorLabels, Counter>,
     documents: Gauge,
     index_bytes: Gauge,
+    connections_refused: Counter,
 }
 
 impl Default for Metrics {
@@ -107,6 +108,12 @@ impl Metrics {
         let errors = Family::<ErrorLabels, Counter>::default();
         let documents = Gauge::default();
         let index_bytes = Gauge::default();
+        let connections_refused = Counter::default();
+        registry.register(
+            "connections_refused",
+            "Connections closed on arrival because the connection cap was reached",
+            connections_refused.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests answered, by method, route template and status",
@@ -139,7 +146,13 @@ impl Metrics {
             errors,
             documents,
             index_bytes,
+            connections_refused,
         }
+    }
+
+    /// Counts a connection closed at the cap.
+    pub fn connection_refused(&self) {
+        self.connections_refused.inc();
     }
 
     /// Records one answered request. `error_code` is the JSON error code of an error answer.

@@ -17,6 +17,7 @@ use gongkai_ingest::Store;
 use tokio::sync::Semaphore;
 
 use crate::error::ApiError;
+use crate::limits::Limiters;
 use crate::metrics::Metrics;
 use crate::ServerConfig;
 
@@ -38,6 +39,7 @@ struct Inner {
     max_write_bytes: u64,
     cors_origins: Vec<String>,
     metrics: Metrics,
+    limiters: Limiters,
 }
 
 impl AppState {
@@ -58,6 +60,11 @@ impl AppState {
                 max_write_bytes: config.max_write_bytes,
                 cors_origins: config.cors_origins.clone(),
                 metrics: Metrics::new(),
+                limiters: Limiters::new(
+                    config.rate_limit_per_ip,
+                    config.rate_limit_per_key,
+                    config.trusted_proxies.clone(),
+                ),
             }),
         }
     }
@@ -134,6 +141,11 @@ impl AppState {
     /// The metrics registry.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// The rate limiters.
+    pub fn limiters(&self) -> &Limiters {
+        &self.inner.limiters
     }
 
     /// The semaphore bounding concurrent index work (tests hold its permits).

@@ -144,6 +144,7 @@ async fn search_page_in_headless_chromium() {
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let config = ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
+        rate_limit_per_ip: None,
         ..ServerConfig::default()
     };
     let server = tokio::spawn(gongkai_server::run(
