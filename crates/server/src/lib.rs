@@ -256,7 +256,6 @@ pub async fn run(
             drop(stream);
             continue;
         };
-        let _ = stream.set_nodelay(true);
         let service = service.clone();
         let per_request = hyper::service::service_fn(
             move |mut request: hyper::Request<hyper::body::Incoming>| {
