@@ -147,6 +147,35 @@ fn reindex_from_the_archive_alone_answers_the_same() {
 }
 
 #[test]
+fn an_index_of_another_schema_version_is_rebuilt_from_the_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &["ingest", sample_dir().to_str().unwrap()]);
+    std::fs::write(
+        data.join("index/gongkai-index.json"),
+        r#"{"schema_version":0}"#,
+    )
+    .unwrap();
+    // Read-only commands say what to do …
+    let stats = run(&data, &["stats"]);
+    assert_eq!(stats.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&stats.stderr).contains("gongkai reindex"),
+        "{}",
+        String::from_utf8_lossy(&stats.stderr)
+    );
+    // … and any writer rebuilds it from the archive.
+    let ids = sample_ids();
+    ok(&data, &["withdraw", &ids[7]]);
+    let all = search(&data, "", &[]);
+    assert_eq!(
+        all["total"].as_u64().unwrap(),
+        ids.len() as u64,
+        "sample + seed page - 1"
+    );
+}
+
+#[test]
 fn backup_and_restore_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

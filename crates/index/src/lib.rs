@@ -29,10 +29,10 @@ pub use schema::Fields;
 #[derive(Debug, Error)]
 pub enum IndexError {
     /// No index at the path.
-    #[error("no index at {0}: ingest documents first (`gongkai ingest`)")]
+    #[error("no index at {0}: ingest documents first (`gongkai ingest`), or rebuild it from the archive (`gongkai reindex`)")]
     Missing(PathBuf),
     /// The index was built by a different schema or analysis version.
-    #[error("the index at {path} was built with schema version {found}, this binary uses {expected}: delete {path} and ingest again")]
+    #[error("the index at {path} was built with schema version {found}, this binary uses {expected}: rebuild it with `gongkai reindex` (or, for a data directory without an archive, delete {path} and ingest again)")]
     Version {
         /// Index directory.
         path: PathBuf,

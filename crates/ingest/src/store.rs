@@ -177,7 +177,26 @@ impl Store {
 
     fn open_without_catch_up(data: &Path, options: &IndexOptions) -> Result<Store, StoreError> {
         let archive = Archive::open(&data.join("archive"))?;
-        let index = GongkaiIndex::open_or_create(&data.join("index"), options)?;
+        let path = data.join("index");
+        let index = match GongkaiIndex::open_or_create(&path, options) {
+            // An index built by another version of the analysis is derived data: when the
+            // archive holds the documents, it is dropped and rebuilt from them (the catch-up
+            // replays everything into the new, empty index).
+            Err(IndexError::Version {
+                found, expected, ..
+            }) if archive.stats().documents > 0 => {
+                let _writer = archive.writer()?;
+                tracing::warn!(
+                    found,
+                    expected,
+                    "the index was built by another schema version: rebuilding it from the archive"
+                );
+                std::fs::remove_dir_all(&path)
+                    .map_err(io(format!("removing {}", path.display())))?;
+                GongkaiIndex::open_or_create(&path, options)?
+            }
+            other => other?,
+        };
         Ok(Store {
             data: data.to_path_buf(),
             archive,
