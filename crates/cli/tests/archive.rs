@@ -176,6 +176,39 @@ fn an_index_of_another_schema_version_is_rebuilt_from_the_archive() {
 }
 
 #[test]
+fn a_damaged_index_is_refused_with_a_pointer_to_reindex() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &["ingest", sample_dir().to_str().unwrap()]);
+    let before = answer(&data, "条例", &[]);
+    // Flip bytes in the middle of the largest segment file.
+    let largest = std::fs::read_dir(data.join("index"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e != "json" && e != "lock"))
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap();
+    let mut bytes = std::fs::read(&largest).unwrap();
+    let middle = bytes.len() / 2;
+    for b in &mut bytes[middle..middle + 64] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&largest, bytes).unwrap();
+    for args in [&["search", "条例"][..], &["stats"], &["withdraw", "x"]] {
+        let out = run(&data, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("checksum") && stderr.contains("gongkai reindex"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    ok(&data, &["reindex"]);
+    assert_eq!(answer(&data, "条例", &[]), before);
+}
+
+#[test]
 fn backup_and_restore_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

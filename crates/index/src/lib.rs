@@ -45,7 +45,7 @@ pub enum IndexError {
     #[error("the index at {0} is being written by another process")]
     Locked(PathBuf),
     /// The stored data is damaged.
-    #[error("the index is damaged ({0}): delete it and ingest again")]
+    #[error("the index is damaged ({0}): rebuild it with `gongkai reindex` (or delete it and ingest again)")]
     Corrupt(String),
     /// File system trouble.
     #[error("{context}: {source}")]
@@ -172,6 +172,21 @@ impl GongkaiIndex {
             });
         }
         let index = Index::open_in_dir(path).map_err(|e| IndexError::Corrupt(e.to_string()))?;
+        // Every file of the committed segments is checked against its footer checksum before
+        // anything is read from it: a damaged index is refused, never searched. (Reading the
+        // files once costs ~0.1 s for the full corpus, and they are in the page cache after.)
+        let damaged = index
+            .validate_checksum()
+            .map_err(|e| IndexError::Corrupt(e.to_string()))?;
+        if !damaged.is_empty() {
+            let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+            names.sort();
+            return Err(IndexError::Corrupt(format!(
+                "{} file(s) fail their checksum: {}",
+                names.len(),
+                names.join(", ")
+            )));
+        }
         let fields = schema::fields_of(&index.schema()).ok_or(IndexError::Version {
             path: path.to_path_buf(),
             found,
