@@ -2,28 +2,14 @@
 //! archive alone, `backup` / `restore`, and the guard against rebuilding under a server.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::io::Read;
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::Value;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_gongkai"));
-    for var in [
-        "GONGKAI_DATA",
-        "GONGKAI_CONFIG",
-        "GONGKAI_USER_DICT",
-        "GONGKAI_LISTEN",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
-
-fn sample_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../index-data/sample")
-}
+mod common;
+use common::{bin, sample_dir, serve};
 
 fn run(data: &Path, args: &[&str]) -> Output {
     bin().arg("--data").arg(data).args(args).output().unwrap()
@@ -287,19 +273,7 @@ fn backup_and_restore_round_trip() {
 fn reindex_refuses_to_run_under_a_server() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let mut server = bin()
-        .arg("--data")
-        .arg(&data)
-        .args(["serve", "--listen", "127.0.0.1:0", "--sample"])
-        .arg(sample_dir())
-        .env("GONGKAI_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let line = lines.next().unwrap().unwrap();
-    assert!(line.starts_with("listening on "), "{line}");
+    let (mut server, _) = serve(&data, "warn", &[]);
     let out = run(&data, &["reindex"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(

@@ -9,39 +9,19 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_gongkai"));
-    for var in [
-        "GONGKAI_DATA",
-        "GONGKAI_CONFIG",
-        "GONGKAI_USER_DICT",
-        "GONGKAI_LISTEN",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
+mod common;
+use common::{bin, enc, serve, Rng};
 
-/// xorshift64*: a small deterministic generator, so a seed replays a run.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
+fn start(data: &Path) -> (Child, SocketAddr) {
+    serve(data, "warn", &[])
 }
 
 fn sample_records() -> Vec<Value> {
@@ -112,42 +92,6 @@ fn dechunk(mut bytes: &[u8]) -> Option<Vec<u8>> {
 fn get_json(addr: SocketAddr, path: &str) -> (u16, Value) {
     let (status, body) = http(addr, "GET", path, &[], b"").expect("the restarted server answers");
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
-
-fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
-fn start(data: &Path) -> (Child, SocketAddr) {
-    let mut child = bin()
-        .arg("--data")
-        .arg(data)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--rate-limit-per-ip",
-            "0",
-        ])
-        .env("GONGKAI_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let line = lines
-        .next()
-        .expect("the server prints its address")
-        .unwrap();
-    let addr = line
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-        .parse()
-        .unwrap();
-    // Keep draining stdout so the server never blocks on it.
-    std::thread::spawn(move || for _ in lines {});
-    (child, addr)
 }
 
 /// The marker a revision appends to a body.

@@ -11,57 +11,12 @@
 //! random requests (long form).
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
-
-fn start(data: &Path) -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gongkai"))
-        .env_remove("GONGKAI_CONFIG")
-        .arg("--data")
-        .arg(data)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--rate-limit-per-ip",
-            "0",
-        ])
-        .arg("--sample")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../index-data/sample"))
-        .env("GONGKAI_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = lines.next().unwrap().unwrap();
-    let addr = line
-        .strip_prefix("listening on http://")
-        .unwrap()
-        .parse()
-        .unwrap();
-    std::thread::spawn(move || for _ in lines {});
-    (child, addr)
-}
+mod common;
+use common::{enc, serve, Rng};
 
 fn rss_kb(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -114,10 +69,6 @@ fn send(
         .unwrap_or(0);
     let body = response.get(split + 4..).unwrap_or_default().to_vec();
     (status, body, elapsed)
-}
-
-fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// The fixed part: every class of hostile input at least once.
@@ -431,7 +382,9 @@ fn random_cases(rng: &mut Rng, n: usize) -> Vec<(String, Vec<u8>, Vec<u8>, &'sta
     ];
     (0..n)
         .map(|_| {
-            let words: Vec<&str> = (0..1 + rng.below(12)).map(|_| rng.pick(&atoms)).collect();
+            let words: Vec<&str> = (0..1 + rng.below(12) as usize)
+                .map(|_| rng.pick(&atoms))
+                .collect();
             let sep = if rng.below(2) == 0 { " " } else { "" };
             let q = words.join(sep);
             let target = format!(
@@ -462,7 +415,7 @@ fn a_thousand_hostile_requests_never_hurt_the_server() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     let dir = tempfile::tempdir().unwrap();
-    let (mut server, addr) = start(&dir.path().join("data"));
+    let (mut server, addr) = serve(&dir.path().join("data"), "error", &[]);
     let pid = server.id();
     // Warm up (first searches load the index), then measure RSS.
     for _ in 0..20 {
