@@ -432,21 +432,8 @@ impl Archive {
             status,
         };
         for span in versions {
-            let event = self.read_event(span)?;
-            if let Op::Put {
-                version,
-                parser,
-                original,
-                ..
-            } = event.op
-            {
-                history.versions.push(VersionInfo {
-                    version,
-                    at: event.at,
-                    actor: event.actor,
-                    parser,
-                    original,
-                });
+            if let Some(info) = version_info(self.read_event(span)?) {
+                history.versions.push(info);
             }
         }
         for span in sources {
@@ -480,25 +467,12 @@ impl Archive {
                 version: version.unwrap_or(0),
             })?
         };
-        let event = self.read_event(span)?;
-        match event.op {
-            Op::Put {
-                version,
-                parser,
-                original,
-                ..
-            } => Ok(VersionInfo {
-                version,
-                at: event.at,
-                actor: event.actor,
-                parser,
-                original,
-            }),
-            _ => Err(ArchiveError::Damaged(format!(
+        version_info(self.read_event(span)?).ok_or_else(|| {
+            ArchiveError::Damaged(format!(
                 "journal line at byte {} is not a version",
                 span.offset
-            ))),
-        }
+            ))
+        })
     }
 
     fn object_path(&self, hex_name: &str) -> Option<PathBuf> {
@@ -663,6 +637,25 @@ impl Archive {
             }
         }
         Ok(checked)
+    }
+}
+
+/// The version a `Put` event records (`None` for other events).
+fn version_info(event: Event) -> Option<VersionInfo> {
+    match event.op {
+        Op::Put {
+            version,
+            parser,
+            original,
+            ..
+        } => Some(VersionInfo {
+            version,
+            at: event.at,
+            actor: event.actor,
+            parser,
+            original,
+        }),
+        _ => None,
     }
 }
 

@@ -308,11 +308,9 @@ async fn document(raw_id: String, state: AppState) -> Result<DocumentView, ApiEr
     let store = state.store().clone();
     state
         .run_blocking(move |index| {
-            store.archive().refresh()?;
-            let id = store.archive().resolve(&id);
-            if let Some(gone) = documents::gone_if_withdrawn(&store, &id) {
-                return Err(gone);
-            }
+            // Documents the archive does not know (written to the index directly) are still
+            // looked up in the index.
+            let (id, _) = documents::resolve_visible(&store, &id, || false)?;
             let record = index.get(&id)?.ok_or_else(|| {
                 ApiError::not_found(format!("no document with id {}", quote(&id)))
             })?;

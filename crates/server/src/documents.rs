@@ -643,18 +643,34 @@ pub(crate) async fn versions_handler(
 /// public.
 fn visible_id(state: &AppState, raw_id: &str, headers: &HeaderMap) -> Result<String, ApiError> {
     let id = parse_id(raw_id)?;
-    let archive = state.store().archive();
-    archive.refresh()?;
-    let id = archive.resolve(&id);
-    match archive.status(&id) {
-        None => Err(ApiError::not_found(format!(
+    let (id, archived) = resolve_visible(state.store(), &id, || is_staff(state, headers))?;
+    if archived {
+        Ok(id)
+    } else {
+        Err(ApiError::not_found(format!(
             "no document with id {}",
             quote(&id)
+        )))
+    }
+}
+
+/// The archived id behind `id` (a repost's id resolves to its document) and whether the
+/// archive knows it; 410 for a withdrawn document unless `staff()` says the caller may see it
+/// (asked only then).
+pub(crate) fn resolve_visible(
+    store: &Store,
+    id: &str,
+    staff: impl FnOnce() -> bool,
+) -> Result<(String, bool), ApiError> {
+    let archive = store.archive();
+    archive.refresh()?;
+    let id = archive.resolve(id);
+    match archive.status(&id) {
+        Some(Status::Withdrawn { at, .. }) if !staff() => Err(ApiError::gone(format!(
+            "document {} was withdrawn on {at}",
+            quote(&id)
         ))),
-        Some(Status::Withdrawn { at, .. }) if !is_staff(state, headers) => Err(ApiError::gone(
-            format!("document {} was withdrawn on {at}", quote(&id)),
-        )),
-        Some(_) => Ok(id),
+        status => Ok((id, status.is_some())),
     }
 }
 
@@ -894,17 +910,6 @@ pub(crate) fn archive_facts(store: &Store, id: &str) -> Option<(u32, Vec<String>
         .filter_map(|s| s.original.url)
         .collect();
     Some((version, sources))
-}
-
-/// 410 for a withdrawn document, else `None`.
-pub(crate) fn gone_if_withdrawn(store: &Store, id: &str) -> Option<ApiError> {
-    match store.archive().status(id) {
-        Some(Status::Withdrawn { at, .. }) => Some(ApiError::gone(format!(
-            "document {} was withdrawn on {at}",
-            quote(id)
-        ))),
-        _ => None,
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
