@@ -527,9 +527,16 @@ impl Archive {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
-        std::fs::write(&tmp, bytes).map_err(io(format!("writing {}", tmp.display())))?;
-        std::fs::rename(&tmp, &path).map_err(io(format!("storing {}", path.display())))?;
-        Ok(name)
+        // A failed write (a full disk) leaves no partial temporary file behind.
+        let stored = std::fs::write(&tmp, bytes)
+            .map_err(io(format!("writing {}", tmp.display())))
+            .and_then(|()| {
+                std::fs::rename(&tmp, &path).map_err(io(format!("storing {}", path.display())))
+            });
+        if stored.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        stored.map(|()| name)
     }
 
     /// Ids of documents whose state changed after journal sequence `seq`, with their status:
@@ -559,11 +566,13 @@ impl Archive {
             .map_err(io(format!("opening {}", path.display())))?;
         lock.lock()
             .map_err(io(format!("locking {}", path.display())))?;
-        let writer = ArchiveWriter {
+        let mut writer = ArchiveWriter {
             archive: self.clone(),
             _lock: lock,
+            settled: 0,
         };
         writer.recover()?;
+        writer.settle();
         Ok(writer)
     }
 
@@ -733,11 +742,44 @@ pub struct Put {
     pub original: OriginalRef,
 }
 
-/// The one writer (holds `archive/LOCK`).
+/// Whether `error` (or anything in its chain of causes) is a full disk or an exhausted quota.
+pub fn is_storage_full(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if matches!(io.raw_os_error(), Some(28 | 122))
+                || io.kind() == std::io::ErrorKind::StorageFull
+            {
+                return true;
+            }
+        }
+        // Some layers (tantivy's killed index writer) keep only the cause's text.
+        let text = e.to_string();
+        if text.contains("No space left on device") || text.contains("Disk quota exceeded") {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
+/// The one writer (holds `archive/LOCK`). Events appended after the last
+/// [`settle`](ArchiveWriter::settle) are rolled back when the writer is dropped: a write
+/// that fails before it is acknowledged leaves nothing behind.
 #[derive(Debug)]
 pub struct ArchiveWriter {
     archive: Archive,
     _lock: File,
+    /// Journal length at the last settle.
+    settled: u64,
+}
+
+impl Drop for ArchiveWriter {
+    fn drop(&mut self) {
+        if let Err(error) = self.rollback() {
+            tracing::error!(error = %error, "archive journal: rolling back a failed write failed");
+        }
+    }
 }
 
 impl ArchiveWriter {
@@ -790,12 +832,17 @@ impl ArchiveWriter {
             offset: state.parsed_len,
             len: line.len() as u32,
         };
-        (&self.archive.inner.journal)
-            .write_all(&line)
-            .map_err(io(format!(
-                "appending to {}",
-                self.archive.journal_path().display()
-            )))?;
+        if let Err(error) = (&self.archive.inner.journal).write_all(&line) {
+            // A line cut short (a full disk) is cut off again at once, or the next append
+            // would be glued to it and both read as one damaged line.
+            if let Err(cut) = self.archive.inner.journal.set_len(state.parsed_len) {
+                tracing::error!(error = %cut, "archive journal: cutting a failed append failed");
+            }
+            return Err(ArchiveError::Io {
+                context: format!("appending to {}", self.archive.journal_path().display()),
+                source: error,
+            });
+        }
         state.parsed_len += line.len() as u64;
         self.archive
             .inner
@@ -880,6 +927,60 @@ impl ArchiveWriter {
                 Ok(true)
             }
         }
+    }
+
+    /// [`sync`](ArchiveWriter::sync) and [`settle`](ArchiveWriter::settle): for writers
+    /// without an index to commit in step.
+    pub fn commit(&mut self) -> Result<u64, ArchiveError> {
+        let seq = self.sync()?;
+        self.settle();
+        Ok(seq)
+    }
+
+    /// Declares everything appended so far acknowledged (its index commit landed): a later
+    /// [`rollback`](ArchiveWriter::rollback) or drop keeps it.
+    pub fn settle(&mut self) {
+        self.settled = self.archive.state().parsed_len;
+    }
+
+    /// Undoes every event appended since the last settle (a write that failed before it was
+    /// acknowledged: a full disk, an I/O error). The journal is cut back and the state folded
+    /// again from it.
+    pub fn rollback(&mut self) -> Result<(), ArchiveError> {
+        let mark = self.settled;
+        let journal = &self.archive.inner.journal;
+        let path = self.archive.journal_path();
+        let mut state = self
+            .archive
+            .inner
+            .state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let len = journal
+            .metadata()
+            .map_err(io(format!("reading {}", path.display())))?
+            .len();
+        if len == mark && state.parsed_len == mark {
+            return Ok(());
+        }
+        journal
+            .set_len(mark)
+            .and_then(|()| journal.sync_data())
+            .map_err(io(format!("cutting {} back", path.display())))?;
+        let mut bytes = vec![0u8; mark as usize];
+        journal
+            .read_exact_at(&mut bytes, 0)
+            .map_err(io(format!("reading {}", path.display())))?;
+        let mut fresh = State::default();
+        fresh.fold(&bytes);
+        tracing::warn!(
+            bytes = len.saturating_sub(mark),
+            events = state.last_seq.saturating_sub(fresh.last_seq),
+            "archive journal: an unacknowledged write was rolled back"
+        );
+        *state = fresh;
+        self.archive.inner.seen_len.store(mark, Ordering::Release);
+        Ok(())
     }
 
     /// Makes every object stored and every line appended so far durable, including the

@@ -27,7 +27,7 @@ fn put(archive: &Archive, id: &str, text: &str) -> Put {
 fn versions_unchanged_withdraw_and_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let archive = Archive::open(dir.path()).unwrap();
-    let w = archive.writer().unwrap();
+    let mut w = archive.writer().unwrap();
     assert_eq!(
         w.put(put(&archive, "a", "v1"), "cli").unwrap(),
         PutOutcome::Added
@@ -50,7 +50,7 @@ fn versions_unchanged_withdraw_and_reopen() {
         w.withdraw("zzz", "cli", None),
         Err(ArchiveError::NotFound(_))
     ));
-    assert_eq!(w.sync().unwrap(), 4);
+    assert_eq!(w.commit().unwrap(), 4);
     drop(w);
 
     let reopened = Archive::open(dir.path()).unwrap();
@@ -86,7 +86,7 @@ fn versions_unchanged_withdraw_and_reopen() {
 fn reposts_with_derived_ids_merge_into_one_document() {
     let dir = tempfile::tempdir().unwrap();
     let archive = Archive::open(dir.path()).unwrap();
-    let w = archive.writer().unwrap();
+    let mut w = archive.writer().unwrap();
     let fp = sha256("同一篇文章".as_bytes());
     let mut first = put(&archive, "url-a", "page a");
     first.derived_id = true;
@@ -107,7 +107,7 @@ fn reposts_with_derived_ids_merge_into_one_document() {
     let mut explicit = put(&archive, "given", "page c");
     explicit.fingerprint = Some(fp);
     assert_eq!(w.put(explicit, "cli").unwrap(), PutOutcome::Added);
-    w.sync().unwrap();
+    w.commit().unwrap();
     assert_eq!(archive.resolve("url-b"), "url-a");
     assert_eq!(archive.history("url-a").unwrap().sources.len(), 1);
     assert_eq!(archive.stats().reposts, 1);
@@ -124,10 +124,10 @@ fn torn_tail_is_cut_by_the_next_writer_and_damage_is_skipped() {
     let dir = tempfile::tempdir().unwrap();
     {
         let archive = Archive::open(dir.path()).unwrap();
-        let w = archive.writer().unwrap();
+        let mut w = archive.writer().unwrap();
         w.put(put(&archive, "a", "v1"), "cli").unwrap();
         w.put(put(&archive, "b", "v1"), "cli").unwrap();
-        w.sync().unwrap();
+        w.commit().unwrap();
     }
     let journal = dir.path().join("journal.log");
     let good = std::fs::read(&journal).unwrap();
@@ -137,10 +137,10 @@ fn torn_tail_is_cut_by_the_next_writer_and_damage_is_skipped() {
     std::fs::write(&journal, &torn).unwrap();
     let archive = Archive::open(dir.path()).unwrap();
     assert_eq!(archive.stats().documents, 2);
-    let w = archive.writer().unwrap();
+    let mut w = archive.writer().unwrap();
     assert_eq!(std::fs::read(&journal).unwrap(), good);
     w.put(put(&archive, "c", "v1"), "cli").unwrap();
-    w.sync().unwrap();
+    w.commit().unwrap();
     drop(w);
     // A flipped byte inside the first line: that line is skipped, the rest still read.
     let mut bytes = std::fs::read(&journal).unwrap();
@@ -157,9 +157,9 @@ fn another_process_appends_are_seen_on_refresh() {
     let dir = tempfile::tempdir().unwrap();
     let reader = Archive::open(dir.path()).unwrap();
     let other = Archive::open(dir.path()).unwrap();
-    let w = other.writer().unwrap();
+    let mut w = other.writer().unwrap();
     w.put(put(&other, "a", "v1"), "cli").unwrap();
-    w.sync().unwrap();
+    w.commit().unwrap();
     assert_eq!(reader.stats().documents, 0);
     reader.refresh().unwrap();
     assert_eq!(reader.stats().documents, 1);
@@ -191,15 +191,71 @@ fn objects_are_content_addressed_and_checked() {
 fn backup_copies_a_consistent_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let archive = Archive::open(&dir.path().join("archive")).unwrap();
-    let w = archive.writer().unwrap();
+    let mut w = archive.writer().unwrap();
     w.put(put(&archive, "a", "v1"), "cli").unwrap();
     w.put(put(&archive, "a", "v2"), "cli").unwrap();
     w.withdraw("a", "cli", None).unwrap();
-    w.sync().unwrap();
+    w.commit().unwrap();
     drop(w);
     let out = dir.path().join("backup");
     assert_eq!(archive.backup_to(&out).unwrap(), 3);
     let copy = Archive::open(&out).unwrap();
     assert_eq!(copy.stats(), archive.stats());
     assert_eq!(copy.verify().unwrap(), 2);
+}
+
+#[test]
+fn unsettled_events_are_rolled_back_and_settled_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Archive::open(dir.path()).unwrap();
+    let mut w = archive.writer().unwrap();
+    w.put(put(&archive, "kept", "v1"), "cli").unwrap();
+    assert_eq!(w.commit().unwrap(), 1);
+    let settled_len = std::fs::metadata(dir.path().join("journal.log"))
+        .unwrap()
+        .len();
+    // Appended and even synced, but never settled (its index commit failed).
+    w.put(put(&archive, "kept", "v2"), "cli").unwrap();
+    w.put(put(&archive, "lost", "v1"), "cli").unwrap();
+    w.withdraw("kept", "cli", None).unwrap();
+    w.sync().unwrap();
+    assert_eq!(archive.last_seq(), 4);
+    w.rollback().unwrap();
+    assert_eq!(archive.last_seq(), 1);
+    assert_eq!(archive.status("lost"), None);
+    assert_eq!(archive.status("kept"), Some(Status::Active));
+    assert_eq!(archive.history("kept").unwrap().versions.len(), 1);
+    // Dropping a writer rolls back as well.
+    w.put(put(&archive, "lost", "v1"), "cli").unwrap();
+    drop(w);
+    assert_eq!(archive.status("lost"), None);
+    assert_eq!(
+        std::fs::metadata(dir.path().join("journal.log"))
+            .unwrap()
+            .len(),
+        settled_len
+    );
+    // The next writer continues the sequence from the kept events.
+    let reopened = Archive::open(dir.path()).unwrap();
+    let mut w = reopened.writer().unwrap();
+    w.put(put(&reopened, "new", "v1"), "cli").unwrap();
+    assert_eq!(w.commit().unwrap(), 2);
+    assert_eq!(reopened.stats().damaged_lines, 0);
+}
+
+#[test]
+fn storage_full_is_recognised_through_causes() {
+    let full = std::io::Error::from_raw_os_error(28);
+    assert!(is_storage_full(&full));
+    let wrapped = ArchiveError::Io {
+        context: "appending to journal.log".into(),
+        source: std::io::Error::from_raw_os_error(28),
+    };
+    assert!(is_storage_full(&wrapped));
+    let other = ArchiveError::Io {
+        context: "reading".into(),
+        source: std::io::Error::from_raw_os_error(5),
+    };
+    assert!(!is_storage_full(&other));
+    assert!(!is_storage_full(&ArchiveError::Damaged("x".into())));
 }

@@ -9,8 +9,8 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::Read;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Child;
 use std::time::{Duration, Instant};
@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 mod common;
-use common::{bin, enc, serve, Rng};
+use common::{bin, enc, get_json, http, key, serve, Rng};
 
 fn start(data: &Path) -> (Child, SocketAddr) {
     serve(data, "warn", &[])
@@ -34,64 +34,6 @@ fn sample_records() -> Vec<Value> {
     text.lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
-}
-
-/// One HTTP/1.1 exchange on a fresh connection: status and body, or `None` when the
-/// connection failed (the server was killed).
-fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Option<(u16, Vec<u8>)> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .ok()?;
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).ok()?;
-    stream.write_all(body).ok()?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).ok()?;
-    let split = response.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(&response[..split]).to_string();
-    let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    let mut body = response[split + 4..].to_vec();
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        body = dechunk(&body)?;
-    }
-    Some((status, body))
-}
-
-fn dechunk(mut bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = bytes.windows(2).position(|w| w == b"\r\n")?;
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&bytes[..line_end]).ok()?.trim(), 16).ok()?;
-        bytes = &bytes[line_end + 2..];
-        if size == 0 {
-            return Some(out);
-        }
-        out.extend_from_slice(bytes.get(..size)?);
-        bytes = bytes.get(size + 2..)?;
-    }
-}
-
-fn get_json(addr: SocketAddr, path: &str) -> (u16, Value) {
-    let (status, body) = http(addr, "GET", path, &[], b"").expect("the restarted server answers");
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
 /// The marker a revision appends to a body.
@@ -172,27 +114,6 @@ fn verify(
     server.wait().unwrap();
 }
 
-fn key(data: &Path) -> String {
-    let out = bin()
-        .arg("--data")
-        .arg(data)
-        .args(["keys", "create", "--scope", "write", "--name", "crash-test"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_string()
-}
-
 #[test]
 fn killed_server_loses_no_acknowledged_write() {
     let kills: usize = std::env::var("GONGKAI_CRASH_KILLS")
@@ -238,7 +159,7 @@ fn killed_server_loses_no_acknowledged_write() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let key = key(&data);
+    let key = key(&data, "write");
     let auth = format!("Bearer {key}");
     let mut acked: BTreeSet<String> =
         BTreeSet::from([records[0]["id"].as_str().unwrap().to_string()]);

@@ -15,4 +15,4 @@ pub mod source;
 pub mod store;
 
 pub use pipeline::{ingest, IngestOptions, IngestSummary, Progress, Quiet, Rejection};
-pub use store::{Store, StoreError};
+pub use store::{PrepareError, Store, StoreError};

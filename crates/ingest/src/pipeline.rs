@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::source::{self, InputFile, Item, Origin, Payload};
-use crate::store::{parse_original, Incoming, Prepared, Store, StoreError};
+use crate::store::{parse_original, Incoming, PrepareError, Prepared, Store, StoreError};
 
 /// Items per parallel batch.
 const BATCH_ITEMS: usize = 256;
@@ -179,14 +179,21 @@ pub fn parse_item(item: &Item) -> Result<(Record, Vec<String>), String> {
     Ok((record, warnings))
 }
 
-fn prepare(store: &Store, item: &Item) -> Result<Prepared, Rejection> {
+/// `Ok(Err(_))`: the item is bad and rejected; `Err(_)`: storing it failed (the batch stops).
+fn prepare(store: &Store, item: &Item) -> Result<Result<Prepared, Rejection>, StoreError> {
     let source = item.origin.to_string();
-    incoming(item, &source)
-        .and_then(|incoming| store.prepare(&incoming))
-        .map_err(|reason| Rejection {
-            origin: source,
-            reason,
-        })
+    let prepared = match incoming(item, &source) {
+        Err(reason) => Err(reason),
+        Ok(incoming) => match store.prepare(&incoming) {
+            Ok(prepared) => Ok(prepared),
+            Err(PrepareError::Invalid(reason)) => Err(reason),
+            Err(PrepareError::Store(error)) => return Err(error),
+        },
+    };
+    Ok(prepared.map_err(|reason| Rejection {
+        origin: source,
+        reason,
+    }))
 }
 
 /// Ingests `paths` into the store: every original archived, every new or changed document
@@ -231,10 +238,10 @@ pub fn ingest(
         let prepared: Vec<(Origin, Result<Prepared, Rejection>)> = batch
             .into_par_iter()
             .map(|item| {
-                let prepared = prepare(store, &item);
-                (item.origin, prepared)
+                let prepared = prepare(store, &item)?;
+                Ok((item.origin, prepared))
             })
-            .collect();
+            .collect::<Result<_, StoreError>>()?;
         for (origin, p) in prepared {
             match p {
                 Err(r) => {

@@ -42,6 +42,9 @@ pub enum StoreError {
     /// A server is running on this data directory.
     #[error("{0} is in use by a running `gongkai serve`: stop it first")]
     InUse(PathBuf),
+    /// The write session failed earlier and was rolled back; start a new one.
+    #[error("this write was abandoned after an earlier failure and rolled back")]
+    Aborted,
     /// File system trouble.
     #[error("{context}: {source}")]
     Io {
@@ -50,6 +53,24 @@ pub enum StoreError {
         /// The cause.
         source: std::io::Error,
     },
+}
+
+impl StoreError {
+    /// Whether the cause is a full disk (or an exhausted quota): the API answers 507.
+    pub fn is_storage_full(&self) -> bool {
+        gongkai_archive::is_storage_full(self)
+    }
+}
+
+/// Why an original could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    /// The input itself is bad (does not parse, no title, …): reject it, go on with the rest.
+    #[error("{0}")]
+    Invalid(String),
+    /// Storing the original failed (a full disk, an I/O error): the batch cannot go on.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> StoreError {
@@ -226,12 +247,13 @@ impl Store {
     }
 
     /// Archives and prepares one original for indexing (the parallel part of a write).
-    pub fn prepare(&self, incoming: &Incoming<'_>) -> Result<Prepared, String> {
-        let (record, warnings, derived, content_type) = parse_original(incoming)?;
+    pub fn prepare(&self, incoming: &Incoming<'_>) -> Result<Prepared, PrepareError> {
+        let (record, warnings, derived, content_type) =
+            parse_original(incoming).map_err(PrepareError::Invalid)?;
         let object = self
             .archive
             .store_object(incoming.bytes)
-            .map_err(|e| format!("archiving the original: {e}"))?;
+            .map_err(StoreError::from)?;
         let content: [u8; 32] =
             Sha256::digest(serde_json::to_vec(&record).unwrap_or_default()).into();
         let put = Put {
@@ -288,6 +310,7 @@ impl Store {
             archive,
             index,
             dirty: false,
+            broken: false,
         };
         let seen = self.index.journal_seq()?;
         if self.archive.last_seq() > seen {
@@ -328,21 +351,51 @@ pub fn reparse(id: &str, bytes: &[u8], original: &OriginalRef) -> Result<Record,
 }
 
 /// The archive lock and the index writer of one write: ingest, an API request, a replay.
+///
+/// All or nothing per commit: when anything fails (a full disk, an I/O error), what was
+/// written since the last commit is rolled back — the journal cut back, the index writer's
+/// pending documents discarded — and the session refuses further work. Searches keep seeing
+/// the last commit; a new session starts clean.
 #[derive(Debug)]
 pub struct WriteSession {
     store: Store,
     archive: ArchiveWriter,
     index: Writer,
     dirty: bool,
+    broken: bool,
 }
 
 impl WriteSession {
+    fn usable(&self) -> Result<(), StoreError> {
+        if self.broken {
+            return Err(StoreError::Aborted);
+        }
+        Ok(())
+    }
+
+    /// Rolls back to the last commit and marks the session unusable; returns `error`.
+    fn fail(&mut self, error: StoreError) -> StoreError {
+        self.broken = true;
+        if let Err(rollback) = self.archive.rollback() {
+            tracing::error!(error = %rollback, "rolling back a failed write failed");
+        }
+        error
+    }
+
     /// Archives a prepared document and indexes it when it changed anything.
     pub fn put(&mut self, prepared: Prepared, actor: &str) -> Result<PutOutcome, StoreError> {
-        let outcome = self.archive.put(prepared.put, actor)?;
+        self.usable()?;
+        let outcome = match self.archive.put(prepared.put, actor) {
+            Ok(outcome) => outcome,
+            Err(error) => return Err(self.fail(error.into())),
+        };
         if outcome.needs_indexing() {
-            self.index
-                .upsert_document(&prepared.record.id, *prepared.doc)?;
+            if let Err(error) = self
+                .index
+                .upsert_document(&prepared.record.id, *prepared.doc)
+            {
+                return Err(self.fail(error.into()));
+            }
         }
         self.dirty = true;
         Ok(outcome)
@@ -356,7 +409,12 @@ impl WriteSession {
         actor: &str,
         reason: Option<String>,
     ) -> Result<bool, StoreError> {
-        let changed = self.archive.withdraw(id, actor, reason)?;
+        self.usable()?;
+        let changed = match self.archive.withdraw(id, actor, reason) {
+            Ok(changed) => changed,
+            Err(error @ ArchiveError::NotFound(_)) => return Err(error.into()),
+            Err(error) => return Err(self.fail(error.into())),
+        };
         if changed {
             self.index.delete(id);
             self.dirty = true;
@@ -367,15 +425,33 @@ impl WriteSession {
     /// Makes everything so far durable (archive first, then the index commit that records the
     /// journal position) and visible to this process's searches. Returns the journal position.
     pub fn commit(&mut self) -> Result<u64, StoreError> {
-        let seq = self.archive.sync()?;
-        self.index.commit_at(seq)?;
-        self.store.index.reload()?;
+        self.usable()?;
+        let seq = match self.archive.sync() {
+            Ok(seq) => seq,
+            Err(error) => return Err(self.fail(error.into())),
+        };
+        if let Err(error) = self.index.commit_at(seq) {
+            // Only the final directory sync may have failed after the commit landed: then the
+            // journal must stay as the index now records it.
+            if self.store.index.journal_seq().ok() == Some(seq) {
+                self.archive.settle();
+                self.broken = true;
+                return Err(error.into());
+            }
+            return Err(self.fail(error.into()));
+        }
+        self.archive.settle();
         self.dirty = false;
+        self.store.index.reload()?;
         Ok(seq)
     }
 
-    /// Commits what is pending and releases the locks.
+    /// Commits what is pending and releases the locks. A session that failed is only
+    /// released (its rollback happened when it failed).
     pub fn finish(mut self) -> Result<(), StoreError> {
+        if self.broken {
+            return Ok(());
+        }
         if self.dirty || self.store.archive.last_seq() > self.store.index.journal_seq()? {
             self.commit()?;
         }

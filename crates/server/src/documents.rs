@@ -10,7 +10,7 @@ use gongkai_archive::keys::Scope as KeyScope;
 use gongkai_archive::{ArchiveError, PutOutcome, SourceKind, Status, VersionInfo};
 use gongkai_core::Record;
 use gongkai_ingest::store::{Incoming, Prepared, WriteSession};
-use gongkai_ingest::{Store, StoreError};
+use gongkai_ingest::{PrepareError, Store, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
 use warp::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, ETAG};
@@ -45,6 +45,10 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Archive(ArchiveError::NoVersion { id, version }) => {
                 ApiError::not_found(format!("document {} has no version {version}", quote(&id)))
+            }
+            other if other.is_storage_full() => {
+                tracing::error!(error = %other, "the disk is full: a write was refused");
+                ApiError::insufficient_storage()
             }
             other => {
                 tracing::error!(error = %other, "the archive or the index failed");
@@ -199,6 +203,7 @@ pub(crate) struct WriteResponse {
         (status = 413, description = "The body is larger than the configured limit (`payload_too_large`)", body = ErrorBody),
         (status = 415, description = "Another content type (`unsupported_media_type`)", body = ErrorBody),
         (status = 503, description = "The archive or the index cannot be written now (`unavailable`); nothing was acknowledged", body = ErrorBody),
+        (status = 507, description = "The disk is full (`insufficient_storage`): nothing of the request was stored; retry once space is freed", body = ErrorBody),
     ),
 )]
 pub(crate) async fn create_handler(
@@ -355,7 +360,7 @@ fn write(
     actor: &str,
 ) -> Result<(WriteResponse, Option<WriteSession>), ApiError> {
     use rayon::prelude::*;
-    let prepared: Vec<(usize, Result<Prepared, String>)> = inputs
+    let prepared: Vec<(usize, Result<Prepared, PrepareError>)> = inputs
         .par_iter()
         .map(|input| {
             let incoming = Incoming {
@@ -372,7 +377,9 @@ fn write(
     let mut session = store.write_session(WRITE_THREADS, WRITE_MEMORY)?;
     for (index, prepared) in prepared {
         let result = match prepared {
-            Err(reason) => {
+            // Storing the original failed: nothing of this request is kept.
+            Err(PrepareError::Store(error)) => return Err(error.into()),
+            Err(PrepareError::Invalid(reason)) => {
                 response.rejected += 1;
                 ItemResult {
                     index,
@@ -477,6 +484,7 @@ pub(crate) struct Withdrawn {
         (status = 403, description = "The key lacks the `write` scope (`insufficient_scope`)", body = ErrorBody),
         (status = 404, description = "No document has this id (`not_found`)", body = ErrorBody),
         (status = 503, description = "The archive or the index cannot be written now (`unavailable`)", body = ErrorBody),
+        (status = 507, description = "The disk is full (`insufficient_storage`): nothing was recorded", body = ErrorBody),
     ),
 )]
 pub(crate) async fn withdraw_handler(

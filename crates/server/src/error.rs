@@ -146,6 +146,16 @@ impl ApiError {
         )
     }
 
+    /// 507 `insufficient_storage`: the disk is full; nothing of the request was stored (the
+    /// write was rolled back) and searches keep answering from the last commit.
+    pub fn insufficient_storage() -> ApiError {
+        ApiError::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "insufficient_storage",
+            "the server's disk is full: nothing of this request was stored; retry once space is freed",
+        )
+    }
+
     /// 503 `overloaded`: no search slot within the deadline, or the deadline passed.
     pub fn overloaded() -> ApiError {
         ApiError::new(

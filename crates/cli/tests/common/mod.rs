@@ -1,10 +1,13 @@
 //! Helpers shared by the end-to-end tests that drive the `gongkai` binary.
 #![allow(dead_code, clippy::unwrap_used)] // Each test file uses a different subset.
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
 
 /// The binary, with none of the environment that would change its defaults.
 pub fn bin() -> Command {
@@ -29,9 +32,17 @@ pub fn sample_dir() -> PathBuf {
 /// many requests from one address) and `extra` arguments; returns the child and its address
 /// once it prints it. Its stdout is drained in the background.
 pub fn serve(data: &Path, log: &str, extra: &[&str]) -> (Child, SocketAddr) {
-    let mut child = bin()
-        .arg("--data")
-        .arg(data)
+    let mut command = bin();
+    command.arg("--data").arg(data);
+    add_serve_args(&mut command, extra);
+    command.env("GONGKAI_LOG", log);
+    spawn_server(command)
+}
+
+/// `serve --listen 127.0.0.1:0 --rate-limit-per-ip 0 --sample SAMPLE EXTRA…` appended to
+/// `command`.
+pub fn add_serve_args(command: &mut Command, extra: &[&str]) {
+    command
         .args([
             "serve",
             "--listen",
@@ -41,8 +52,13 @@ pub fn serve(data: &Path, log: &str, extra: &[&str]) -> (Child, SocketAddr) {
         ])
         .arg("--sample")
         .arg(sample_dir())
-        .args(extra)
-        .env("GONGKAI_LOG", log)
+        .args(extra);
+}
+
+/// Starts a server command and returns it with its address once it prints it; its stdout is
+/// drained in the background.
+pub fn spawn_server(mut command: Command) -> (Child, SocketAddr) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -87,4 +103,86 @@ impl Rng {
 /// `s` percent-encoded for a URL.
 pub fn enc(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// One HTTP/1.1 exchange on a fresh connection: status and body, or `None` when the
+/// connection failed (the server was killed).
+pub fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Option<(u16, Vec<u8>)> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .ok()?;
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).ok()?;
+    stream.write_all(body).ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    let mut body = response[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body)?;
+    }
+    Some((status, body))
+}
+
+fn dechunk(mut bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = bytes.windows(2).position(|w| w == b"\r\n")?;
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&bytes[..line_end]).ok()?.trim(), 16).ok()?;
+        bytes = &bytes[line_end + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(bytes.get(..size)?);
+        bytes = bytes.get(size + 2..)?;
+    }
+}
+
+/// `GET path`: status and JSON body (`Null` when the body is not JSON).
+pub fn get_json(addr: SocketAddr, path: &str) -> (u16, Value) {
+    let (status, body) = http(addr, "GET", path, &[], b"").expect("the server answers");
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+/// A new API key of `scope` (`write` or `admin`): the last line `keys create` prints.
+pub fn key(data: &Path, scope: &str) -> String {
+    let out = bin()
+        .arg("--data")
+        .arg(data)
+        .args(["keys", "create", "--scope", scope, "--name"])
+        .arg(format!("test-{scope}"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_string()
 }
