@@ -1,7 +1,7 @@
 //! Per-request bookkeeping around every route: the `x-request-id` header (echoed when the
-//! client sent a valid one, generated otherwise) and one log line per request with method,
-//! path, status, latency and request id; and the request metrics (by route template, see
-//! [`crate::metrics`]).
+//! client sent a valid one, generated otherwise), `X-Content-Type-Options: nosniff`, one log
+//! line per request with method, path, status, latency and request id; and the request
+//! metrics (by route template, see [`crate::metrics`]).
 
 use std::collections::hash_map::RandomState;
 use std::convert::Infallible;
@@ -89,7 +89,13 @@ fn finish(state: &AppState, context: RequestContext, mut response: Response) -> 
         request_id = context.id.to_str().unwrap_or("-"),
         "request"
     );
-    response.headers_mut().insert(REQUEST_ID, context.id);
+    let headers = response.headers_mut();
+    headers.insert(REQUEST_ID, context.id);
+    // No answer is ever to be sniffed into another type (a JSON body as HTML, say).
+    headers.insert(
+        warp::http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     response
 }
 

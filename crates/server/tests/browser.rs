@@ -137,6 +137,17 @@ async fn search_page_in_headless_chromium() {
 
     let data = tempfile::tempdir().unwrap();
     let store = common::sample_store(data.path());
+    // Documents carrying markup and entity tricks, shown as text or not at all (xss.rs checks
+    // the API with the same fixtures).
+    let xss = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/xss");
+    gongkai_ingest::ingest(
+        &store,
+        &[xss],
+        &gongkai_ingest::IngestOptions::default(),
+        "cli",
+        &mut gongkai_ingest::Quiet,
+    )
+    .unwrap();
     let index = store.index().clone();
 
     // The server, in-process, on a free port.
@@ -665,6 +676,50 @@ async fn exercise(client: Client, base: String, index: GongkaiIndex, artifacts: 
     assert_eq!(
         text(&client, "#relaxed").await,
         "未找到完全匹配的结果，以下为部分匹配"
+    );
+
+    // Markup in documents (tests/fixtures/xss): every payload would set window.__xss; none
+    // runs, none becomes an element or an attribute, and what is shown is kept as snapshots.
+    const INJECTED: &str = "return [typeof window.__xss,
+        document.querySelectorAll('#main script, #main img, #main svg, #main iframe, #main style, \
+            #filters script, #filters img, #filters svg, #filters iframe, \
+            [onerror], [onload], [onmouseover], [onfocus], a[href^=\"javascript:\" i]').length];";
+    client
+        .goto(&format!("{base}/?q={}", enc("跨站脚本")))
+        .await
+        .unwrap();
+    wait_ready(&client, "the markup documents", "true").await;
+    let expected = engine(&index, "跨站脚本", Filters::default(), 1);
+    assert_eq!(expected.total, 4);
+    assert_eq!(shown_ids(&client).await, ids(&expected));
+    assert_eq!(js(&client, INJECTED).await, json!(["undefined", 0]));
+    let facets = text(&client, "#facets").await;
+    assert!(facets.contains("<svg onload=window.__xss=15>"), "{facets}");
+    let hits = js(&client, "return document.getElementById('hits').innerHTML").await;
+    insta::assert_snapshot!(
+        "page_markup_hits",
+        hits.as_str().unwrap().replace("><", ">\n<")
+    );
+    screenshot(&client, &artifacts, "markup.png").await;
+    client
+        .goto(&format!("{base}/?doc=xss-script"))
+        .await
+        .unwrap();
+    wait_ready(&client, "a markup document", "true").await;
+    assert_eq!(js(&client, INJECTED).await, json!(["undefined", 0]));
+    assert_eq!(
+        text(&client, "#doc-title").await,
+        "<script>window.__xss=1</script>关于防范跨站脚本攻击的通知"
+    );
+    let view = js(
+        &client,
+        "return ['doc-title', 'doc-meta', 'doc-body']
+            .map(id => document.getElementById(id).innerHTML).join('\\n');",
+    )
+    .await;
+    insta::assert_snapshot!(
+        "page_markup_document",
+        view.as_str().unwrap().replace("><", ">\n<")
     );
 
     // Phone width: the filters fold behind a button.
