@@ -261,6 +261,15 @@ struct SearchArgs {
     /// Only this validity: 有效, 失效, 废止, 已修改 (repeatable).
     #[arg(long, value_name = "V")]
     validity: Vec<String>,
+    /// Only 文号 with this 机关代字, e.g. 国办发 (repeatable).
+    #[arg(long, value_name = "ISSUER")]
+    doc_number_issuer: Vec<String>,
+    /// Only 文号 of this year, e.g. 2017 for 国办发〔2017〕47号 (repeatable).
+    #[arg(long, value_name = "Y")]
+    doc_number_year: Vec<i64>,
+    /// Only 文号 or 令号 with this serial, e.g. 47 for 国办发〔2017〕47号 (repeatable).
+    #[arg(long, value_name = "N")]
+    doc_number_serial: Vec<i64>,
     /// Only this year (repeatable).
     #[arg(long, value_name = "Y")]
     year: Vec<i64>,
@@ -645,7 +654,9 @@ fn search(index: &GongkaiIndex, args: SearchArgs) -> Result<ExitCode> {
             doc_type: args.doc_type,
             region: args.region,
             validity: args.validity,
-            doc_number_issuer: Vec::new(),
+            doc_number_issuer: args.doc_number_issuer,
+            doc_number_year: args.doc_number_year,
+            doc_number_serial: args.doc_number_serial,
             year: args.year,
             year_from: args.year_from,
             year_to: args.year_to,

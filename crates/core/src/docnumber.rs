@@ -104,6 +104,41 @@ impl DocNumber {
         Some(number)
     }
 
+    /// [`DocNumber::parse`] for what people type into a search box: a 文号 or 令号, also
+    /// when typed as its parts without brackets (`国办发 2017 47号`, `国办发2017年第47号`,
+    /// `国办发 〔2017〕 47`). `None` for anything that is not one.
+    ///
+    /// ```
+    /// use gongkai_core::docnumber::DocNumber;
+    /// let n = DocNumber::parse_query("国办发 2017 47号").unwrap();
+    /// assert_eq!(n.normalized, "国办发[2017]47号");
+    /// assert_eq!(DocNumber::parse_query("国办发2017年第47号").unwrap().normalized, "国办发[2017]47号");
+    /// assert!(DocNumber::parse_query("环境保护 条例").is_none());
+    /// ```
+    pub fn parse_query(text: &str) -> Option<DocNumber> {
+        if let Some(number) = DocNumber::parse(text).filter(DocNumber::is_structured) {
+            return Some(number);
+        }
+        static SPACED: LazyLock<Option<Regex>> = LazyLock::new(|| {
+            Regex::new(concat!(
+                r"^(?P<issuer>[^\s\[\]0-9]{1,24}?)\s*\[?\s*(?P<year>[0-9]{4})",
+                r"(?:\s*\]\s*|\s*年\s*|\s+)+第?\s*(?P<serial>[0-9]{1,9})\s*号?$",
+            ))
+            .ok()
+        });
+        let normalized = gongkai_analysis::normalize(text.trim());
+        let caps = SPACED.as_ref()?.captures(&normalized)?;
+        let rebuilt = format!(
+            "{}[{}]{}号",
+            caps.name("issuer")?.as_str(),
+            caps.name("year")?.as_str(),
+            caps.name("serial")?.as_str()
+        );
+        let mut number = DocNumber::parse(&rebuilt).filter(DocNumber::is_structured)?;
+        number.raw = text.trim().to_string();
+        Some(number)
+    }
+
     /// True for a 文号 or 令号 (anything but [`DocNumberKind::Other`]).
     pub fn is_structured(&self) -> bool {
         self.kind != DocNumberKind::Other

@@ -24,7 +24,7 @@
 use std::ops::Bound;
 
 use gongkai_analysis::{ngram, normalize, words::Segmenter};
-use gongkai_core::{docnumber::DocNumberKind, DocNumber};
+use gongkai_core::DocNumber;
 use gongkai_index::{document, Fields};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, EmptyScorer, EnableScoring,
@@ -582,7 +582,7 @@ pub fn compile_text(
     // A query that is a 文号 or 令号 finds the document carrying it even when the text does not
     // contain every word of it (with or without 中华人民共和国, any bracket or width).
     if plain {
-        if let Some(number) = DocNumber::parse(raw).filter(|n| n.kind != DocNumberKind::Other) {
+        if let Some(number) = DocNumber::parse_query(raw) {
             let by_number = vec![
                 (Occur::Should, text),
                 (
@@ -651,18 +651,23 @@ pub fn filter_clauses(f: &Fields, filters: &Filters) -> Vec<(Occur, Box<dyn Quer
             .collect();
         out.push(filter(any_of(facets)));
     }
-    if !filters.year.is_empty() {
-        let years = filters
-            .year
-            .iter()
-            .map(|y| {
-                boxed(TermQuery::new(
-                    Term::from_field_i64(f.year, *y),
-                    IndexRecordOption::Basic,
-                ))
-            })
-            .collect();
-        out.push(filter(any_of(years)));
+    for (field, values) in [
+        (f.year, &filters.year),
+        (f.doc_number_year, &filters.doc_number_year),
+        (f.doc_number_serial, &filters.doc_number_serial),
+    ] {
+        if !values.is_empty() {
+            let any = values
+                .iter()
+                .map(|v| {
+                    boxed(TermQuery::new(
+                        Term::from_field_i64(field, *v),
+                        IndexRecordOption::Basic,
+                    ))
+                })
+                .collect();
+            out.push(filter(any_of(any)));
+        }
     }
     if filters.year_from.is_some() || filters.year_to.is_some() {
         let lower = filters.year_from.map_or(Bound::Unbounded, |y| {

@@ -56,8 +56,12 @@ pub struct Filters {
     pub region: Vec<String>,
     /// 有效性 label.
     pub validity: Vec<String>,
-    /// 机关代字.
+    /// 机关代字 of the 文号 (`国办发`).
     pub doc_number_issuer: Vec<String>,
+    /// Year in the 文号 (`〔2017〕`).
+    pub doc_number_year: Vec<i64>,
+    /// Serial of the 文号 or 令号 (`47号`).
+    pub doc_number_serial: Vec<i64>,
     /// Years (of publish_date, else the record's year).
     pub year: Vec<i64>,
     /// Year range, inclusive.

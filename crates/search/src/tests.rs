@@ -92,10 +92,14 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
+    fixture_of(corpus())
+}
+
+fn fixture_of(records: Vec<Record>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let index = GongkaiIndex::open_or_create(dir.path(), &IndexOptions::default()).unwrap();
     let mut writer = index.writer(1, 50 << 20).unwrap();
-    for r in corpus() {
+    for r in records {
         writer.upsert(&r).unwrap();
     }
     writer.commit().unwrap();
@@ -396,4 +400,81 @@ fn or_groups_stay_required_in_relaxed_mode() {
     let r = run(&f, &request(&format!("{QUESTION} 措施 OR 办法")));
     assert!(r.relaxed);
     assert_eq!(ids(&r), ["expo"]);
+}
+
+fn numbered(id: &str, title: &str, number: &str) -> Record {
+    let mut r = Record {
+        id: id.into(),
+        title: title.into(),
+        body: "各省、自治区、直辖市人民政府，国务院各部委、各直属机构：现予印发，请认真贯彻执行。"
+            .into(),
+        doc_number: Some(number.into()),
+        ..Record::default()
+    };
+    r.finish(None).unwrap();
+    r
+}
+
+fn numbered_corpus() -> Vec<Record> {
+    vec![
+        numbered(
+            "a",
+            "国务院办公厅关于印发政府网站发展指引的通知",
+            "国办发〔2017〕47号",
+        ),
+        numbered(
+            "b",
+            "国务院办公厅关于推进政务新媒体健康有序发展的意见",
+            "国办发〔2018〕123号",
+        ),
+        numbered(
+            "c",
+            "国务院关于印发新一代人工智能发展规划的通知",
+            "国发〔2017〕35号",
+        ),
+        numbered(
+            "d",
+            "国务院办公厅关于调整部分议事协调机构的通知",
+            "国办发〔2018〕47号",
+        ),
+        numbered("e", "基金会管理条例", "中华人民共和国国务院令第400号"),
+    ]
+}
+
+#[test]
+fn a_document_number_typed_as_its_parts_finds_the_document() {
+    let f = fixture_of(numbered_corpus());
+    for q in [
+        "国办发〔2017〕47号",
+        "国办发 2017 47号",
+        "国办发 2017 47",
+        "国办发2017年第47号",
+        "国办发（２０１７）４７号",
+    ] {
+        let r = run(&f, &request(q));
+        assert_eq!(ids(&r).first(), Some(&"a"), "{q}: {:?}", ids(&r));
+    }
+    let r = run(&f, &request("国务院令 第400号"));
+    assert_eq!(ids(&r).first(), Some(&"e"), "{:?}", ids(&r));
+}
+
+#[test]
+fn document_number_part_filters() {
+    let f = fixture_of(numbered_corpus());
+    let with = |issuer: &[&str], year: &[i64], serial: &[i64]| {
+        let mut r = request("");
+        r.filters.doc_number_issuer = issuer.iter().map(|s| s.to_string()).collect();
+        r.filters.doc_number_year = year.to_vec();
+        r.filters.doc_number_serial = serial.to_vec();
+        let mut out: Vec<String> = run(&f, &r).hits.into_iter().map(|h| h.id).collect();
+        out.sort();
+        out
+    };
+    assert_eq!(with(&["国办发"], &[], &[]), ["a", "b", "d"]);
+    assert_eq!(with(&["国办发"], &[2018], &[]), ["b", "d"]);
+    assert_eq!(with(&[], &[], &[47]), ["a", "d"]);
+    assert_eq!(with(&["国办发"], &[2017], &[47]), ["a"]);
+    assert_eq!(with(&[], &[2017, 2018], &[47, 35]), ["a", "c", "d"]);
+    assert_eq!(with(&["国务院令"], &[], &[400]), ["e"]);
+    assert!(with(&["国发"], &[2018], &[]).is_empty());
 }

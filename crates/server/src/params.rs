@@ -25,7 +25,7 @@ pub enum Scope {
 }
 
 /// Every parameter name of the search endpoint (also the JSON body's fields).
-const SEARCH_NAMES: [&str; 18] = [
+const SEARCH_NAMES: [&str; 20] = [
     "q",
     "department",
     "category",
@@ -33,6 +33,8 @@ const SEARCH_NAMES: [&str; 18] = [
     "region",
     "validity",
     "doc_number_issuer",
+    "doc_number_year",
+    "doc_number_serial",
     "year",
     "year_from",
     "year_to",
@@ -47,16 +49,18 @@ const SEARCH_NAMES: [&str; 18] = [
 ];
 
 /// `SEARCH_NAMES[..QUERY_AND_FILTERS]` are `q` and the filters: what the facets endpoint takes.
-const QUERY_AND_FILTERS: usize = 12;
+const QUERY_AND_FILTERS: usize = 14;
 
 /// Names that may repeat.
-const REPEATABLE: [&str; 8] = [
+const REPEATABLE: [&str; 10] = [
     "department",
     "category",
     "doc_type",
     "region",
     "validity",
     "doc_number_issuer",
+    "doc_number_year",
+    "doc_number_serial",
     "year",
     "facets",
 ];
@@ -163,6 +167,14 @@ pub fn search_request(pairs: &[(String, String)], scope: Scope) -> Result<Search
             "region" => filters.region.push(trimmed.to_string()),
             "validity" => filters.validity.push(trimmed.to_string()),
             "doc_number_issuer" => filters.doc_number_issuer.push(trimmed.to_string()),
+            "doc_number_year" => filters.doc_number_year.push(year(name, trimmed)?),
+            "doc_number_serial" => filters.doc_number_serial.push(integer(
+                name,
+                trimmed,
+                0,
+                999_999_999,
+                "an integer from 0 to 999999999",
+            )? as i64),
             "year" => filters.year.push(year(name, trimmed)?),
             "year_from" => filters.year_from = Some(year(name, trimmed)?),
             "year_to" => filters.year_to = Some(year(name, trimmed)?),
@@ -307,6 +319,12 @@ pub struct QueryAndFilters {
     /// 机关代字 of the 文号 (`国办发`). Repeatable.
     #[param(style = Form, explode)]
     doc_number_issuer: Option<Vec<String>>,
+    /// Year in the 文号 (`2017` for `国办发〔2017〕47号`), 0–9999. Repeatable.
+    #[param(style = Form, explode)]
+    doc_number_year: Option<Vec<u16>>,
+    /// Serial of the 文号 or 令号 (`47` for `国办发〔2017〕47号`). Repeatable.
+    #[param(style = Form, explode)]
+    doc_number_serial: Option<Vec<u32>>,
     /// Year (of 发布日期, else the record's year), 0–9999. Repeatable.
     #[param(style = Form, explode)]
     year: Option<Vec<u16>>,
@@ -400,6 +418,31 @@ mod tests {
         assert_eq!(r.filters.department, vec!["国务院"]);
         assert_eq!(r.facets, vec![FacetField::Department, FacetField::Year]);
         assert_eq!((r.page, r.size, r.highlight), (1, 10, true));
+    }
+
+    #[test]
+    fn document_number_parts() {
+        let r = search_request(
+            &pairs("doc_number_issuer=%E5%9B%BD%E5%8A%9E%E5%8F%91&doc_number_year=2017&doc_number_serial=47&doc_number_serial=48"),
+            Scope::Search,
+        )
+        .unwrap();
+        assert_eq!(r.filters.doc_number_issuer, ["国办发"]);
+        assert_eq!(r.filters.doc_number_year, [2017]);
+        assert_eq!(r.filters.doc_number_serial, [47, 48]);
+        for raw in [
+            "doc_number_year=20x7",
+            "doc_number_serial=-1",
+            "doc_number_serial=1e3",
+        ] {
+            let e = search_request(&pairs(raw), Scope::Search).unwrap_err();
+            assert_eq!(e.code, "invalid_parameter", "{raw}");
+            assert!(
+                e.message.contains(raw.split('=').next().unwrap()),
+                "{}",
+                e.message
+            );
+        }
     }
 
     #[test]
