@@ -4,6 +4,8 @@
 //! page parser, then [`Record::finish`]ed: derived fields (year, 文种, validity, cited 文号, a
 //! stable id) are filled in one place so that every input format gets the same treatment.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -270,6 +272,25 @@ impl Record {
     /// - `cited_doc_numbers` from the body when none were given, without the own 文号;
     /// - `id` from `source_url`, else from `source` (a path), when absent.
     pub fn finish(&mut self, source: Option<&str>) -> Result<(), RecordError> {
+        // Control characters (from mislabelled encodings, binary junk, copy-paste) are
+        // neither text to search nor safe to hand to clients.
+        for text in [&mut self.title, &mut self.body]
+            .into_iter()
+            .chain(self.department.as_mut())
+            .chain(self.doc_number.as_mut())
+            .chain(self.index_no.as_mut())
+            .chain(self.topic.as_mut())
+            .chain(self.doc_type.as_mut())
+            .chain(self.region.as_mut())
+            .chain(self.source_url.as_mut())
+        {
+            if let Cow::Owned(clean) = strip_controls(text) {
+                *text = clean;
+            }
+        }
+        if self.title.contains('\n') {
+            self.title = self.title.split_whitespace().collect::<Vec<_>>().join(" ");
+        }
         self.title = self.title.trim().to_string();
         let body_trimmed = self.body.trim();
         if body_trimmed.len() != self.body.len() {
@@ -323,6 +344,37 @@ impl Record {
         check_id(&self.id)?;
         Ok(())
     }
+}
+
+/// `text` without control characters: C0 and C1 controls, DEL and byte-order marks are
+/// dropped, except that tab and line feed stay, and a carriage return, vertical tab or form
+/// feed becomes a line feed (`\r\n` one line feed).
+///
+/// ```
+/// use gongkai_core::record::strip_controls;
+/// assert_eq!(strip_controls("a\u{0}b\u{feff}c\r\nd\u{c}e\tf"), "abc\nd\ne\tf");
+/// assert!(matches!(strip_controls("公开\n"), std::borrow::Cow::Borrowed(_)));
+/// ```
+pub fn strip_controls(text: &str) -> Cow<'_, str> {
+    let unwanted = |c: char| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}';
+    if !text.chars().any(unwanted) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() != Some(&'\n') {
+                    out.push('\n');
+                }
+            }
+            '\u{b}' | '\u{c}' => out.push('\n'),
+            c if unwanted(c) => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// A stable id from a source: the first 16 hex digits of SHA-256.

@@ -28,7 +28,7 @@ use crate::page;
 /// Version of the parsers (JSON records, HTML and text pages), recorded with every archived
 /// version. Bump it when a parser change alters what a page yields; `gongkai reindex` then
 /// re-reads every original with the new parsers.
-pub const PARSER_VERSION: u32 = 1;
+pub const PARSER_VERSION: u32 = 2;
 
 /// Errors of the store.
 #[derive(Debug, Error)]
