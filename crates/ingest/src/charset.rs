@@ -8,19 +8,22 @@
 //! 2. a charset the caller was told about (an HTTP `Content-Type` header, a crawl manifest);
 //! 3. a `<meta charset>` / `<meta http-equiv="Content-Type">` (or an XML declaration) found in
 //!    the first 4 KiB, scanned as ASCII;
-//! 4. statistical detection with `chardetng` (UTF-8 allowed, no TLD hint).
+//! 4. without a declaration: UTF-16 without BOM recognised by its zero bytes, else
+//!    statistical detection with `chardetng` (UTF-8 allowed, no TLD hint).
 //!
 //! Every GB label (`gb2312`, `gbk`, `gb18030`, `x-gbk` …) decodes as GB18030, the superset, so
 //! four-byte sequences such as U+20000 `𠀀` survive pages that claim to be GB2312.
 //!
 //! Declarations lie. A declared legacy encoding is overridden when the bytes are valid,
 //! non-ASCII UTF-8 (a GBK text of any length practically never is), and any declaration is
-//! overridden when it produces replacement characters and detection does clearly better. Both
-//! cases leave a warning. [`decode`] is total: garbage in gives replacement characters and a
+//! overridden when it produces replacement characters and detection does clearly better; a
+//! single-byte Western declaration (ISO-8859-1, windows-1252) over bytes that read cleanly as
+//! GB18030 or Big5 is overridden too (every byte is valid windows-1252, so it would give
+//! mojibake without a single replacement character). Each case leaves a warning. [`decode`] is total: garbage in gives replacement characters and a
 //! warning, never a panic.
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
-use encoding_rs::{Encoding, GB18030, GBK, UTF_16BE, UTF_16LE, UTF_8};
+use encoding_rs::{Encoding, BIG5, GB18030, GBK, UTF_16BE, UTF_16LE, UTF_8};
 
 /// How many leading bytes are scanned for a `<meta>` charset declaration.
 const META_SCAN_LIMIT: usize = 4096;
@@ -89,10 +92,30 @@ pub fn decode(bytes: &[u8], declared: Option<&str>) -> Decoded {
     }
 
     let Some((declared_encoding, source)) = declaration else {
-        let encoding = detect(bytes);
+        let encoding = utf16_without_bom(bytes).unwrap_or_else(|| detect(bytes));
         let text = decode_with(encoding, bytes);
         return finish(text, encoding, DetectedBy::Detected, warnings);
     };
+
+    // A single-byte Western declaration (ISO-8859-1, windows-1252 …) over bytes that decode
+    // cleanly as a Chinese multi-byte encoding: every byte is valid windows-1252, so the
+    // declaration would give mojibake without a single replacement character. A Chinese
+    // government page is never really in a Western single-byte encoding.
+    if declared_encoding.is_single_byte() && !bytes.is_ascii() {
+        let guess = detect(bytes);
+        if guess == GB18030 || guess == BIG5 {
+            let alternative = decode_with(guess, bytes);
+            if count_replacements(&alternative) == 0 {
+                warnings.push(format!(
+                    "declared charset {} but the content reads as {}; decoded as {}",
+                    declared_encoding.name(),
+                    guess.name(),
+                    guess.name()
+                ));
+                return finish(alternative, guess, DetectedBy::Detected, warnings);
+            }
+        }
+    }
 
     // A legacy declaration over bytes that are valid UTF-8 with non-ASCII content: the page
     // was re-encoded (or written in UTF-8 from the start) and the template kept its old <meta>.
@@ -175,6 +198,26 @@ fn count_replacements(text: &str) -> usize {
 /// UTF-16 is the only family a `<meta>` scan or an ASCII heuristic cannot apply to.
 fn is_ascii_compatible(encoding: &'static Encoding) -> bool {
     encoding != UTF_16LE && encoding != UTF_16BE
+}
+
+/// UTF-16 without a byte order mark, recognised by its zero bytes: HTML markup is mostly
+/// ASCII, which UTF-16LE writes as `xx 00` and UTF-16BE as `00 xx`, while ASCII-compatible
+/// encodings have no zero bytes at all in text.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    let pairs: Vec<&[u8]> = bytes.chunks_exact(2).take(2048).collect();
+    if pairs.len() < 16 {
+        return None;
+    }
+    let zero_high = pairs.iter().filter(|p| p[1] == 0 && p[0] != 0).count();
+    let zero_low = pairs.iter().filter(|p| p[0] == 0 && p[1] != 0).count();
+    let n = pairs.len();
+    if zero_high * 4 >= n && zero_low * 50 < n {
+        Some(UTF_16LE)
+    } else if zero_low * 4 >= n && zero_high * 50 < n {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
 }
 
 /// Statistical detection over the whole input; GB encodings widened to GB18030.
