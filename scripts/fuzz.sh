@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every cargo-fuzz target for SECONDS each (default 600), one after another, on the
 # stable toolchain without sanitizer (`-s none`), seeded from fuzz/seeds/ and the ingest page
-# fixtures; new corpus entries collect in fuzz/corpus/ (git-ignored), crashes in
+# and encoding fixtures; new corpus entries collect in fuzz/corpus/ (git-ignored), crashes in
 # fuzz/artifacts/. Needs `cargo install cargo-fuzz`. Prints one summary line per target.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
@@ -15,7 +15,7 @@ for t in "${targets[@]}"; do
   extra=()
   max_len=4096
   if [ "$t" = html_extract ]; then
-    extra+=(../crates/ingest/tests/fixtures/pages)
+    extra+=(../crates/ingest/tests/fixtures/pages ../crates/ingest/tests/fixtures/encodings)
     max_len=65536
   fi
   log="corpus/$t.log"

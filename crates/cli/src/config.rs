@@ -68,6 +68,14 @@ pub struct ServerSection {
     pub rate_limit_burst_per_key: Option<u32>,
     /// Proxies whose `X-Forwarded-For` is believed (IP addresses).
     pub trusted_proxies: Option<Vec<String>>,
+    /// Longest query, in characters.
+    pub max_query_chars: Option<usize>,
+    /// Most words and phrases in a query.
+    pub max_query_terms: Option<usize>,
+    /// Deepest hit reachable by paging (page × size).
+    pub max_result_window: Option<usize>,
+    /// Most values one facet returns.
+    pub max_facet_values: Option<usize>,
     /// Documents to index when the data directory has none (relative to the file's folder).
     pub sample: Option<PathBuf>,
 }
@@ -104,6 +112,10 @@ impl ServerSection {
                 .rate_limit_burst_per_key
                 .or(lower.rate_limit_burst_per_key),
             trusted_proxies: self.trusted_proxies.or(lower.trusted_proxies),
+            max_query_chars: self.max_query_chars.or(lower.max_query_chars),
+            max_query_terms: self.max_query_terms.or(lower.max_query_terms),
+            max_result_window: self.max_result_window.or(lower.max_result_window),
+            max_facet_values: self.max_facet_values.or(lower.max_facet_values),
             sample: self.sample.or(lower.sample),
         }
     }
@@ -180,6 +192,31 @@ impl ServerSection {
                 })?,
             );
         }
+        let limit = |name: &str, value: Option<usize>, default: usize| -> Result<usize> {
+            Ok(positive(name, value.map(|n| n as u64))?.map_or(default, |n| n as usize))
+        };
+        let limits = gongkai_search::Limits {
+            query_chars: limit(
+                "max_query_chars",
+                self.max_query_chars,
+                defaults.limits.query_chars,
+            )?,
+            query_terms: limit(
+                "max_query_terms",
+                self.max_query_terms,
+                defaults.limits.query_terms,
+            )?,
+            result_window: limit(
+                "max_result_window",
+                self.max_result_window,
+                defaults.limits.result_window,
+            )?,
+            facet_values: limit(
+                "max_facet_values",
+                self.max_facet_values,
+                defaults.limits.facet_values,
+            )?,
+        };
         Ok(ServeSettings {
             server: ServerConfig {
                 listen: self.listen.unwrap_or(defaults.listen),
@@ -193,6 +230,7 @@ impl ServerSection {
                 rate_limit_per_ip,
                 rate_limit_per_key,
                 trusted_proxies,
+                limits,
             },
             sample: self.sample.unwrap_or_else(|| PathBuf::from(DEFAULT_SAMPLE)),
         })
@@ -256,6 +294,8 @@ mod tests {
         assert_eq!(settings.server.listen, defaults.listen);
         assert_eq!(settings.server.request_deadline, defaults.request_deadline);
         assert_eq!(settings.server.max_body_bytes, defaults.max_body_bytes);
+        assert!(server.max_query_chars.is_some() && server.max_facet_values.is_some());
+        assert_eq!(settings.server.limits, defaults.limits);
 
         let dir = tempfile::tempdir().unwrap();
         let bad = dir.path().join("bad.toml");

@@ -108,7 +108,7 @@ enum Command {
     /// (`GONGKAI_LOG` or `RUST_LOG`, default info), and stops gracefully on SIGTERM or Ctrl-C.
     /// Each setting: flag, else environment, else the `[server]` section of `--config`, else
     /// the default.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -169,6 +169,18 @@ struct ServeArgs {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<String>,
+    /// Longest query accepted, in characters [default: 2000].
+    #[arg(long, value_name = "N", env = "GONGKAI_MAX_QUERY_CHARS")]
+    max_query_chars: Option<usize>,
+    /// Most words and quoted phrases in one query [default: 64].
+    #[arg(long, value_name = "N", env = "GONGKAI_MAX_QUERY_TERMS")]
+    max_query_terms: Option<usize>,
+    /// Deepest hit reachable by paging, page × size [default: 10000].
+    #[arg(long, value_name = "N", env = "GONGKAI_MAX_RESULT_WINDOW")]
+    max_result_window: Option<usize>,
+    /// Most values one facet returns (`facet_limit`, the facets route) [default: 1000].
+    #[arg(long, value_name = "N", env = "GONGKAI_MAX_FACET_VALUES")]
+    max_facet_values: Option<usize>,
 }
 
 impl ServeArgs {
@@ -189,6 +201,10 @@ impl ServeArgs {
             rate_limit_burst_per_key: self.rate_limit_burst_per_key,
             trusted_proxies: (!self.trusted_proxies.is_empty())
                 .then(|| self.trusted_proxies.clone()),
+            max_query_chars: self.max_query_chars,
+            max_query_terms: self.max_query_terms,
+            max_result_window: self.max_result_window,
+            max_facet_values: self.max_facet_values,
             sample: self.sample.clone(),
         }
     }

@@ -90,9 +90,12 @@ pub fn query_parser(data: &[u8]) {
         Err(error) => {
             assert!(!error.to_string().is_empty());
             match error {
-                QueryError::TooLong => assert!(chars > MAX_QUERY_CHARS, "{chars} chars"),
+                QueryError::TooLong(limit) => {
+                    assert_eq!(*limit, MAX_QUERY_CHARS);
+                    assert!(chars > MAX_QUERY_CHARS, "{chars} chars");
+                }
                 QueryError::UnbalancedQuote(at) => assert!(*at < chars, "quote at {at}"),
-                QueryError::TooManyTerms => {}
+                QueryError::TooManyTerms(limit) => assert_eq!(*limit, MAX_ATOMS),
             }
         }
         Ok(p) => {

@@ -1,6 +1,6 @@
 //! Every input that ever crashed a fuzz target (`fuzz/regressions/<target>/`, each named after
-//! what it exposed) and every seed (`fuzz/seeds/<target>/`, the page fixtures of the ingest
-//! tests) goes through its target again. A failure names the file.
+//! what it exposed) and every seed (`fuzz/seeds/<target>/`, the page and encoding fixtures of
+//! the ingest tests) goes through its target again. A failure names the file.
 
 use std::path::{Path, PathBuf};
 
@@ -47,6 +47,7 @@ fn every_regression_and_seed_passes_its_target() {
         ];
         if target == "html_extract" {
             dirs.push(root.join("crates/ingest/tests/fixtures/pages"));
+            dirs.push(root.join("crates/ingest/tests/fixtures/encodings"));
         }
         seen += replay(target, run, &dirs);
     }

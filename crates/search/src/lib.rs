@@ -29,8 +29,34 @@ pub use highlight::Highlights;
 
 /// Largest page size.
 pub const MAX_SIZE: usize = 100;
-/// Deepest hit reachable by paging (page × size).
+/// Deepest hit reachable by paging (page × size) by default.
 pub const MAX_DEPTH: usize = 10_000;
+/// Most values one facet returns by default.
+pub const MAX_FACET_VALUES: usize = 1000;
+
+/// What one request may cost: set by the service from its configuration (never by a client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest query, in characters.
+    pub query_chars: usize,
+    /// Most words and phrases in a query.
+    pub query_terms: usize,
+    /// Deepest hit reachable by paging (page × size).
+    pub result_window: usize,
+    /// Most values one facet returns.
+    pub facet_values: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            query_chars: query::MAX_QUERY_CHARS,
+            query_terms: query::MAX_ATOMS,
+            result_window: MAX_DEPTH,
+            facet_values: MAX_FACET_VALUES,
+        }
+    }
+}
 /// Facet values returned per field unless asked otherwise.
 pub const DEFAULT_FACET_LIMIT: usize = 50;
 /// A strict query finding fewer documents than this is run again relaxed (see
@@ -117,6 +143,8 @@ pub struct SearchRequest {
     pub facet_limit: usize,
     /// Compute highlights.
     pub highlight: bool,
+    /// The service's limits (from its configuration; no client parameter sets them).
+    pub limits: Limits,
 }
 
 impl Default for SearchRequest {
@@ -130,6 +158,7 @@ impl Default for SearchRequest {
             facets: Vec::new(),
             facet_limit: DEFAULT_FACET_LIMIT,
             highlight: true,
+            limits: Limits::default(),
         }
     }
 }
@@ -221,10 +250,17 @@ fn validate(request: &SearchRequest) -> Result<(), SearchError> {
     if request.page == 0 {
         return Err(SearchError::invalid("page starts at 1"));
     }
-    if request.page.saturating_mul(request.size) > MAX_DEPTH {
+    let window = request.limits.result_window;
+    if request.page.saturating_mul(request.size) > window {
         return Err(SearchError::invalid(format!(
-            "page {} of size {} is beyond the first {MAX_DEPTH} hits: narrow the search instead",
+            "page {} of size {} is beyond the first {window} hits: narrow the search instead",
             request.page, request.size
+        )));
+    }
+    if request.facet_limit == 0 || request.facet_limit > request.limits.facet_values {
+        return Err(SearchError::invalid(format!(
+            "facet_limit must be between 1 and {}, got {}",
+            request.limits.facet_values, request.facet_limit
         )));
     }
     let f = &request.filters;
@@ -278,7 +314,12 @@ struct Prepared {
 }
 
 fn prepare(index: &GongkaiIndex, request: &SearchRequest) -> Result<Prepared, SearchError> {
-    let parsed = query::parse(&request.q).map_err(|e| SearchError::invalid(e.to_string()))?;
+    let parsed = query::parse_within(
+        &request.q,
+        request.limits.query_chars,
+        request.limits.query_terms,
+    )
+    .map_err(|e| SearchError::invalid(e.to_string()))?;
     let fields = index.fields();
     let text = build::compile_text(fields, index.segmenter(), &request.q, &parsed);
     let filters = build::filter_clauses(fields, &request.filters);

@@ -19,9 +19,9 @@
 
 use thiserror::Error;
 
-/// Longest query accepted, in characters.
+/// Longest query accepted by default, in characters (`max_query_chars`).
 pub const MAX_QUERY_CHARS: usize = 2000;
-/// Most atoms in one query.
+/// Most atoms in one query by default (`max_query_terms`).
 pub const MAX_ATOMS: usize = 64;
 
 /// One searchable unit.
@@ -74,11 +74,11 @@ pub enum QueryError {
     #[error("unbalanced quote: a `\"` opened at character {0} is never closed")]
     UnbalancedQuote(usize),
     /// Too long.
-    #[error("query is longer than {MAX_QUERY_CHARS} characters")]
-    TooLong,
+    #[error("query is longer than {0} characters")]
+    TooLong(usize),
     /// Too many atoms.
-    #[error("query has more than {MAX_ATOMS} terms")]
-    TooManyTerms,
+    #[error("query has more than {0} terms")]
+    TooManyTerms(usize),
 }
 
 #[derive(Debug, PartialEq)]
@@ -164,18 +164,28 @@ fn lex(input: &str) -> Result<Vec<Lexeme>, QueryError> {
     Ok(out)
 }
 
-/// Parses a query. Total: any string gives a query or a [`QueryError`], in linear time.
+/// Parses a query within the default limits ([`MAX_QUERY_CHARS`], [`MAX_ATOMS`]).
 pub fn parse(input: &str) -> Result<ParsedQuery, QueryError> {
-    if input.chars().count() > MAX_QUERY_CHARS {
-        return Err(QueryError::TooLong);
+    parse_within(input, MAX_QUERY_CHARS, MAX_ATOMS)
+}
+
+/// Parses a query of at most `max_chars` characters and `max_atoms` atoms. Total: any string
+/// gives a query or a [`QueryError`], in linear time.
+pub fn parse_within(
+    input: &str,
+    max_chars: usize,
+    max_atoms: usize,
+) -> Result<ParsedQuery, QueryError> {
+    if input.chars().count() > max_chars {
+        return Err(QueryError::TooLong(max_chars));
     }
     let lexemes = lex(input)?;
     let atoms = lexemes
         .iter()
         .filter(|l| matches!(l, Lexeme::Atom(..)))
         .count();
-    if atoms > MAX_ATOMS {
-        return Err(QueryError::TooManyTerms);
+    if atoms > max_atoms {
+        return Err(QueryError::TooManyTerms(max_atoms));
     }
     let mut clauses: Vec<Clause> = Vec::new();
     let mut join_next = false;
@@ -251,10 +261,10 @@ mod tests {
         assert_eq!(parse(r#"a "b"#), Err(QueryError::UnbalancedQuote(2)));
         assert_eq!(
             parse(&"字".repeat(MAX_QUERY_CHARS + 1)),
-            Err(QueryError::TooLong)
+            Err(QueryError::TooLong(MAX_QUERY_CHARS))
         );
         let many = vec!["a"; MAX_ATOMS + 1].join(" ");
-        assert_eq!(parse(&many), Err(QueryError::TooManyTerms));
+        assert_eq!(parse(&many), Err(QueryError::TooManyTerms(MAX_ATOMS)));
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::documents;
 use crate::error::{quote, ApiError, Body as ErrorBody};
 use crate::params::{self, Paging, QueryAndFilters, Scope, SearchBody};
 use crate::state::AppState;
-use crate::{json_response, metrics, openapi, MAX_FACET_VALUES};
+use crate::{json_response, metrics, openapi};
 
 /// A route the server answers: method and path template (`{name}` is one path segment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,7 +252,7 @@ async fn search(
     pairs: Vec<(String, String)>,
     state: AppState,
 ) -> Result<gongkai_search::SearchResponse, ApiError> {
-    let request = params::search_request(&pairs, Scope::Search)?;
+    let request = params::search_request_within(&pairs, Scope::Search, state.limits())?;
     state
         .run_blocking(move |index| Ok(gongkai_search::search(index, &request)?))
         .await
@@ -390,7 +390,8 @@ async fn facet_values(
             "department, category, year, doc_type, region or validity",
         )
     })?;
-    let request = params::search_request(&params::query_pairs(&raw), Scope::Facets)?;
+    let limits = state.limits();
+    let request = params::search_request_within(&params::query_pairs(&raw), Scope::Facets, limits)?;
     state
         .run_blocking(move |index| {
             let (query, _) = gongkai_search::compile(index, &request)?;
@@ -398,7 +399,7 @@ async fn facet_values(
                 .searcher()
                 .search(&query, &FacetCounter::new(field))
                 .map_err(SearchError::from)?;
-            let (values, truncated) = facets::top(counts, MAX_FACET_VALUES);
+            let (values, truncated) = facets::top(counts, limits.facet_values);
             Ok(FacetsResponse {
                 field: field.name(),
                 values,

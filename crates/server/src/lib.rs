@@ -49,9 +49,9 @@ pub use api::{route_template, Route, ROUTES};
 pub use error::ApiError;
 pub use state::AppState;
 
-/// Facet values returned by `GET /api/v1/facets/{field}` at most (and the largest
-/// `facet_limit` a search may ask for).
-pub const MAX_FACET_VALUES: usize = 1000;
+/// Facet values returned by `GET /api/v1/facets/{field}` at most by default (and the largest
+/// `facet_limit` a search may ask for): `limits.facet_values` of [`ServerConfig`].
+pub const MAX_FACET_VALUES: usize = gongkai_search::MAX_FACET_VALUES;
 
 /// How the server runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +79,8 @@ pub struct ServerConfig {
     pub rate_limit_per_key: Option<limits::Rate>,
     /// Proxies whose `X-Forwarded-For` names the client (exact addresses).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Query length and terms, paging depth and facet values a request may ask for.
+    pub limits: gongkai_search::Limits,
 }
 
 impl Default for ServerConfig {
@@ -105,6 +107,7 @@ impl Default for ServerConfig {
                 burst: 20,
             }),
             trusted_proxies: Vec::new(),
+            limits: gongkai_search::Limits::default(),
         }
     }
 }

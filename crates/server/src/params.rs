@@ -8,7 +8,7 @@
 //! ignored; unknown JSON fields are an error.
 
 use gongkai_core::Date;
-use gongkai_search::{FacetField, SearchRequest, Sort, MAX_SIZE};
+use gongkai_search::{FacetField, Limits, SearchRequest, Sort, MAX_SIZE};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -133,9 +133,23 @@ fn wrong_type(name: &str, repeatable: bool) -> ApiError {
     ApiError::invalid_parameter(format!("field {name} must be {expected}"))
 }
 
-/// Parses `pairs` into a request for `scope`.
+/// Parses `pairs` into a request for `scope`, within the default limits.
+#[cfg(test)]
 pub fn search_request(pairs: &[(String, String)], scope: Scope) -> Result<SearchRequest, ApiError> {
-    let mut request = SearchRequest::default();
+    search_request_within(pairs, scope, Limits::default())
+}
+
+/// Parses `pairs` into a request for `scope`, within the service's `limits`.
+pub fn search_request_within(
+    pairs: &[(String, String)],
+    scope: Scope,
+    limits: Limits,
+) -> Result<SearchRequest, ApiError> {
+    let mut request = SearchRequest {
+        limits,
+        facet_limit: gongkai_search::DEFAULT_FACET_LIMIT.min(limits.facet_values),
+        ..SearchRequest::default()
+    };
     let mut seen: Vec<&str> = Vec::new();
     for (name, value) in pairs {
         let name = name.as_str();
@@ -196,8 +210,8 @@ pub fn search_request(pairs: &[(String, String)], scope: Scope) -> Result<Search
                     name,
                     trimmed,
                     1,
-                    crate::MAX_FACET_VALUES,
-                    "an integer from 1 to 1000",
+                    limits.facet_values,
+                    &format!("an integer from 1 to {}", limits.facet_values),
                 )?;
             }
             "facets" => {
@@ -225,7 +239,9 @@ pub fn search_request(pairs: &[(String, String)], scope: Scope) -> Result<Search
         }
     }
     check_ranges(&request)?;
-    if let Err(error) = gongkai_search::query::parse(&request.q) {
+    if let Err(error) =
+        gongkai_search::query::parse_within(&request.q, limits.query_chars, limits.query_terms)
+    {
         return Err(ApiError::invalid_query(format!("q: {error}")));
     }
     Ok(request)

@@ -37,6 +37,7 @@ struct Inner {
     deadline: Duration,
     max_body_bytes: u64,
     max_write_bytes: u64,
+    limits: gongkai_search::Limits,
     cors_origins: Vec<String>,
     metrics: Metrics,
     limiters: Limiters,
@@ -58,6 +59,7 @@ impl AppState {
                 deadline: config.request_deadline,
                 max_body_bytes: config.max_body_bytes,
                 max_write_bytes: config.max_write_bytes,
+                limits: config.limits,
                 cors_origins: config.cors_origins.clone(),
                 metrics: Metrics::new(),
                 limiters: Limiters::new(
@@ -67,6 +69,11 @@ impl AppState {
                 ),
             }),
         }
+    }
+
+    /// What one request may cost (query length and terms, paging depth, facet values).
+    pub fn limits(&self) -> gongkai_search::Limits {
+        self.inner.limits
     }
 
     /// The index.

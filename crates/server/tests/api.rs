@@ -730,7 +730,7 @@ async fn openapi_lists_exactly_the_routes_and_each_answers() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names.len(), 18, "{names:?}");
+    assert_eq!(names.len(), 20, "{names:?}");
     assert!(doc["paths"]["/api/v1/search"]["post"]["requestBody"].is_object());
 }
 
@@ -909,4 +909,73 @@ async fn documents_committed_after_start_become_searchable() {
     assert_eq!(total(state.clone()).await, 1);
     let health = call(warp::test::request().path("/healthz"), state).await;
     assert_eq!(health.json["documents"], 2);
+}
+
+#[tokio::test]
+async fn configured_limits_apply_to_queries_paging_and_facets() {
+    let tight = || {
+        AppState::new(
+            SAMPLE.clone(),
+            &ServerConfig {
+                limits: gongkai_search::Limits {
+                    query_chars: 10,
+                    query_terms: 3,
+                    result_window: 50,
+                    facet_values: 5,
+                },
+                ..ServerConfig::default()
+            },
+        )
+    };
+    let get_tight = |path: String| async move {
+        call(warp::test::request().method("GET").path(&path), tight()).await
+    };
+    let long = get_tight(format!("/api/v1/search?q={}", enc(&"条".repeat(11)))).await;
+    assert_error(&long, 400, "invalid_query");
+    assert!(long.json["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("10 characters"));
+    let many = get_tight(format!("/api/v1/search?q={}", enc("条 办 规 决"))).await;
+    assert_error(&many, 400, "invalid_query");
+    assert!(many.json["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("3 terms"));
+    assert_eq!(
+        get_tight(format!("/api/v1/search?q={}", enc("条例 办法")))
+            .await
+            .status,
+        200
+    );
+    let deep = get_tight("/api/v1/search?page=6&size=10".into()).await;
+    assert_error(&deep, 400, "invalid_parameter");
+    assert!(deep.json["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("first 50 hits"));
+    assert_eq!(
+        get_tight("/api/v1/search?page=5&size=10".into())
+            .await
+            .status,
+        200
+    );
+    let wide = get_tight("/api/v1/search?facets=department&facet_limit=6".into()).await;
+    assert_error(&wide, 400, "invalid_parameter");
+    assert!(wide.json["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("1 to 5"));
+    let facets = get_tight("/api/v1/facets/department".into()).await;
+    assert_eq!(facets.status, 200, "{}", facets.json);
+    assert_eq!(facets.json["values"].as_array().unwrap().len(), 5);
+    assert_eq!(facets.json["truncated"], true);
+    // The defaults are wider: the same requests pass.
+    assert_eq!(
+        get(&format!("/api/v1/search?q={}", enc(&"条".repeat(11))))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(get("/api/v1/search?page=6&size=10").await.status, 200);
 }
