@@ -29,7 +29,7 @@ use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -329,6 +329,13 @@ impl Archive {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    fn state_mut(&self) -> RwLockWriteGuard<'_, State> {
+        self.inner
+            .state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Folds journal lines appended since the last look (by this or another process).
     pub fn refresh(&self) -> Result<(), ArchiveError> {
         let len = self
@@ -340,11 +347,7 @@ impl Archive {
         if self.inner.seen_len.load(Ordering::Acquire) == len {
             return Ok(());
         }
-        let mut state = self
-            .inner
-            .state
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self.state_mut();
         if len > state.parsed_len {
             let mut bytes = vec![0u8; (len - state.parsed_len) as usize];
             self.inner
@@ -814,12 +817,7 @@ impl ArchiveWriter {
     }
 
     fn append(&self, id: &str, actor: &str, op: Op) -> Result<u64, ArchiveError> {
-        let mut state = self
-            .archive
-            .inner
-            .state
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self.archive.state_mut();
         let event = Event {
             seq: state.last_seq + 1,
             at: now_rfc3339(),
@@ -950,12 +948,7 @@ impl ArchiveWriter {
         let mark = self.settled;
         let journal = &self.archive.inner.journal;
         let path = self.archive.journal_path();
-        let mut state = self
-            .archive
-            .inner
-            .state
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self.archive.state_mut();
         let len = journal
             .metadata()
             .map_err(io(format!("reading {}", path.display())))?

@@ -9,7 +9,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::io::Read;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Child;
@@ -18,22 +17,13 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 mod common;
-use common::{bin, enc, get_json, http, key, serve, Rng};
+use common::{
+    assert_success, bin, enc, env_number, get_json, http, key, sample_records, seed_from_env,
+    serve, Rng,
+};
 
 fn start(data: &Path) -> (Child, SocketAddr) {
     serve(data, "warn", &[])
-}
-
-fn sample_records() -> Vec<Value> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../index-data/sample/corpus-sample.jsonl.gz");
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
-        .read_to_string(&mut text)
-        .unwrap();
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 /// The marker a revision appends to a body.
@@ -116,20 +106,8 @@ fn verify(
 
 #[test]
 fn killed_server_loses_no_acknowledged_write() {
-    let kills: usize = std::env::var("GONGKAI_CRASH_KILLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(4);
-    let seed: u64 = std::env::var("GONGKAI_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
+    let kills: usize = env_number("GONGKAI_CRASH_KILLS", 4);
+    let seed = seed_from_env("GONGKAI_CRASH_SEED");
     eprintln!("crash test: seed {seed}, {kills} kills (replay: GONGKAI_CRASH_SEED={seed})");
     let mut rng = Rng(seed);
     let records = sample_records();
@@ -154,11 +132,7 @@ fn killed_server_loses_no_acknowledged_write() {
         .arg(&first)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let key = key(&data, "write");
     let auth = format!("Bearer {key}");
     let mut acked: BTreeSet<String> =

@@ -20,7 +20,7 @@ use std::process::{Child, Command};
 use serde_json::{json, Value};
 
 mod common;
-use common::{add_serve_args, enc, get_json, http, key, sample_dir, spawn_server};
+use common::{add_serve_args, assert_success, enc, get_json, http, key, sample_dir, spawn_server};
 
 /// A server whose data directory is `MNT/data` on a tmpfs of `size` mounted at `mnt` in its
 /// own mount namespace.
@@ -344,11 +344,7 @@ fn a_full_disk_and_a_read_only_disk_lose_nothing_and_writing_resumes() {
         .arg(sample_dir())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let out = server
         .cli("cli")
         .args(["search", "--json", ""])

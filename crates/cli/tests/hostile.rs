@@ -16,7 +16,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{enc, serve, Rng};
+use common::{enc, env_number, serve, Rng};
 
 fn rss_kb(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -406,14 +406,8 @@ fn random_cases(rng: &mut Rng, n: usize) -> Vec<(String, Vec<u8>, Vec<u8>, &'sta
 
 #[test]
 fn a_thousand_hostile_requests_never_hurt_the_server() {
-    let seed: u64 = std::env::var("GONGKAI_HOSTILE_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x5eed_1234_abcd_0001);
-    let extra: usize = std::env::var("GONGKAI_HOSTILE_EXTRA")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let seed: u64 = env_number("GONGKAI_HOSTILE_SEED", 0x5eed_1234_abcd_0001);
+    let extra: usize = env_number("GONGKAI_HOSTILE_EXTRA", 0);
     let dir = tempfile::tempdir().unwrap();
     let (mut server, addr) = serve(&dir.path().join("data"), "error", &[]);
     let pid = server.id();

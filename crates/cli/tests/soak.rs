@@ -13,7 +13,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,7 +22,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 mod common;
-use common::{enc, get_json, http, key, serve, Rng};
+use common::{enc, env_number, get_json, http, key, sample_records, seed_from_env, serve, Rng};
 
 const CLIENTS: u64 = 4;
 
@@ -44,18 +43,6 @@ fn searches() -> Vec<String> {
         q("title:条例 安全"),
         q("zzqqxx"),
     ]
-}
-
-fn sample_records() -> Vec<Value> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../index-data/sample/corpus-sample.jsonl.gz");
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
-        .read_to_string(&mut text)
-        .unwrap();
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 /// Open files, resident set (kB) of `pid`.
@@ -190,20 +177,8 @@ fn client(
 
 #[test]
 fn mixed_load_keeps_files_memory_and_segments_flat() {
-    let secs: u64 = std::env::var("GONGKAI_SOAK_SECS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
-    let seed: u64 = std::env::var("GONGKAI_SOAK_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
+    let secs: u64 = env_number("GONGKAI_SOAK_SECS", 20);
+    let seed = seed_from_env("GONGKAI_SOAK_SEED");
     println!("soak: {secs} s, {CLIENTS} clients, seed {seed}");
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

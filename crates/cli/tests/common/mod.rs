@@ -173,11 +173,7 @@ pub fn key(data: &Path, scope: &str) -> String {
         .arg(format!("test-{scope}"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -185,4 +181,44 @@ pub fn key(data: &Path, scope: &str) -> String {
         .unwrap()
         .trim()
         .to_string()
+}
+
+/// `var` parsed from the environment, else `default` (long forms of the tests).
+pub fn env_number<T: std::str::FromStr>(var: &str, default: T) -> T {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The seed in `var`, else one from the clock (printed by the caller, so a run replays).
+pub fn seed_from_env(var: &str) -> u64 {
+    env_number(
+        var,
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+            | 1,
+    )
+}
+
+/// Panics with the command's stderr unless it succeeded.
+pub fn assert_success(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The bundled sample's records.
+pub fn sample_records() -> Vec<Value> {
+    let path = sample_dir().join("corpus-sample.jsonl.gz");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
