@@ -26,6 +26,6 @@ for t in "${targets[@]}"; do
   runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo "?")
   echo "$t: ${seconds}s, $(( $(date +%s) - started ))s wall, $runs executions, corpus $(ls "corpus/$t" | wc -l) files, exit $status (log fuzz/$log)"
   if [ "$status" -ne 0 ]; then
-    grep -E "panicked|ERROR|Test unit written" "$log" | head -5
+    grep -E "panicked|ERROR|Test unit written" "$log" | head -5 || true
   fi
 done
