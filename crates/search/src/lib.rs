@@ -9,6 +9,7 @@ pub mod build;
 pub mod facets;
 pub mod highlight;
 pub mod query;
+pub mod related;
 pub mod stats;
 #[cfg(test)]
 mod tests;

@@ -478,3 +478,70 @@ fn document_number_part_filters() {
     assert_eq!(with(&["国务院令"], &[], &[400]), ["e"]);
     assert!(with(&["国发"], &[2018], &[]).is_empty());
 }
+
+#[test]
+fn related_documents_by_citation_and_text() {
+    let dated = |id: &str, title: &str, body: &str, number: Option<&str>, date: &str| {
+        let mut r = Record {
+            id: id.into(),
+            title: title.into(),
+            body: body.into(),
+            doc_number: number.map(str::to_string),
+            publish_date: gongkai_core::Date::parse(date),
+            ..Record::default()
+        };
+        r.finish(None).unwrap();
+        r
+    };
+    let guide = "政府网站是各级政府在互联网上履行职能、面向社会提供服务的官方网站，是政府信息公开的第一平台。";
+    let f = fixture_of(vec![
+        dated("a", "国务院办公厅关于印发政府网站发展指引的通知", guide, Some("国办发〔2017〕47号"), "2017-06-08"),
+        dated(
+            "cite1",
+            "某省关于贯彻政府网站发展指引的通知",
+            "根据《国务院办公厅关于印发政府网站发展指引的通知》（国办发〔2017〕47号）要求，政府网站是政府信息公开的第一平台。",
+            None,
+            "2018-01-10",
+        ),
+        dated(
+            "cite2",
+            "某市政府网站集约化工作方案",
+            "依据国办发〔2017〕47号和国发〔2099〕1号，推进政府网站集约化，面向社会提供服务。",
+            None,
+            "2019-03-01",
+        ),
+        dated("other", "食品安全监督管理办法", "食品生产经营者应当依法从事生产经营活动。", None, "2019-05-01"),
+    ]);
+    let r = crate::related::related(&f.index, "cite2", 5)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        r.cites.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        ["a"]
+    );
+    assert_eq!(r.cites_missing, ["国发〔2099〕1号"]);
+    assert!(r.cited_by.is_empty() && r.cited_by_total == 0);
+
+    let r = crate::related::related(&f.index, "a", 5).unwrap().unwrap();
+    assert_eq!(
+        r.cited_by.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        ["cite2", "cite1"],
+        "newest first"
+    );
+    assert_eq!(r.cited_by_total, 2);
+    assert!(r.cites.is_empty());
+    let similar: Vec<&str> = r.similar.iter().map(|d| d.id.as_str()).collect();
+    assert!(
+        !similar.contains(&"a") && !similar.contains(&"other"),
+        "{similar:?}"
+    );
+    assert!(similar.contains(&"cite1"), "{similar:?}");
+
+    let r = crate::related::related(&f.index, "a", 1).unwrap().unwrap();
+    assert_eq!((r.cited_by.len(), r.cited_by_total), (1, 2));
+    assert!(crate::related::related(&f.index, "nope", 5)
+        .unwrap()
+        .is_none());
+    assert!(crate::related::related(&f.index, "a", 0).is_err());
+    assert!(crate::related::related(&f.index, "a", 21).is_err());
+}

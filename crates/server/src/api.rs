@@ -43,7 +43,7 @@ const fn route(method: &'static str, path: &'static str) -> Route {
 /// Every route of the API, in the order [`api_filter`] tries them. The metrics name requests
 /// by these templates, and a test checks that this table, the filters and the OpenAPI
 /// document agree.
-pub const ROUTES: [Route; 13] = [
+pub const ROUTES: [Route; 14] = [
     route("GET", "/healthz"),
     route("GET", "/metrics"),
     route("GET", "/api/v1/openapi.json"),
@@ -55,6 +55,7 @@ pub const ROUTES: [Route; 13] = [
     route("GET", "/api/v1/documents/{id}/versions"),
     route("GET", "/api/v1/documents/{id}/versions/{n}"),
     route("GET", "/api/v1/documents/{id}/original"),
+    route("GET", "/api/v1/documents/{id}/related"),
     route("GET", "/api/v1/facets/{field}"),
     route("GET", "/api/v1/admin/archive"),
 ];
@@ -113,6 +114,9 @@ pub fn api_filter(state: AppState) -> BoxedFilter<(Response,)> {
         .unify()
         .boxed()
         .or(documents::original_filter(state.clone()))
+        .unify()
+        .boxed()
+        .or(documents::related_filter(state.clone()))
         .unify()
         .boxed()
         .or(facets_filter(state.clone()))

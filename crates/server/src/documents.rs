@@ -1015,3 +1015,68 @@ pub(crate) async fn admin_archive_handler(headers: HeaderMap, state: AppState) -
     };
     respond(result)
 }
+
+// ---------------------------------------------------------------------------------------------
+// GET /api/v1/documents/{id}/related
+
+/// `GET /api/v1/documents/{id}/related`
+pub(crate) fn related_filter(
+    state: AppState,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    warp::path!("api" / "v1" / "documents" / String / "related")
+        .and(warp::get())
+        .and(raw_query())
+        .and(with_state(state))
+        .then(related_handler)
+}
+
+/// Documents related to a document: those it cites that are in the index (by 文号), the 文号
+/// it cites that no document carries, those citing it (newest first, with their total), and
+/// textually similar ones. `size` (1–20, default 5) documents per relation.
+#[utoipa::path(
+    get,
+    path = "/api/v1/documents/{id}/related",
+    operation_id = "related_documents",
+    tag = "documents",
+    params(
+        ("id" = String, Path, description = "The document id (percent-encoded)"),
+        ("size" = Option<u32>, Query, description = "Documents per relation, 1–20 (default 5)", minimum = 1, maximum = 20),
+    ),
+    responses(
+        (status = 200, description = "The related documents", body = gongkai_search::related::Related),
+        (status = 400, description = "The id or `size` is not valid (`invalid_parameter`)", body = ErrorBody),
+        (status = 404, description = "No document has this id (`not_found`)", body = ErrorBody),
+        (status = 410, description = "The document was withdrawn (`gone`)", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn related_handler(raw_id: String, raw: String, state: AppState) -> Response {
+    respond(related(raw_id, raw, state).await)
+}
+
+async fn related(
+    raw_id: String,
+    raw: String,
+    state: AppState,
+) -> Result<gongkai_search::related::Related, ApiError> {
+    let id = parse_id(&raw_id)?;
+    let (id, _) = resolve_visible(state.store(), &id, || false)?;
+    let size = match params::query_pairs(&raw)
+        .into_iter()
+        .find(|(k, _)| k == "size")
+    {
+        None => 5,
+        Some((_, value)) => value
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=gongkai_search::related::MAX_RELATED).contains(n))
+            .ok_or_else(|| ApiError::bad_value("size", &value, "an integer from 1 to 20"))?,
+    };
+    let answer = state
+        .run_blocking(move |index| {
+            Ok(gongkai_search::related::related(index, &id, size)?
+                .ok_or_else(|| ApiError::not_found(format!("no document with id {}", quote(&id)))))
+        })
+        .await?;
+    answer
+}

@@ -42,6 +42,7 @@ use crate::api;
         crate::documents::versions_handler,
         crate::documents::version_handler,
         crate::documents::original_handler,
+        crate::documents::related_handler,
         api::facets_handler,
         crate::documents::admin_archive_handler,
     ),

@@ -979,3 +979,36 @@ async fn configured_limits_apply_to_queries_paging_and_facets() {
     );
     assert_eq!(get("/api/v1/search?page=6&size=10").await.status, 200);
 }
+
+#[tokio::test]
+async fn related_documents_route() {
+    let any = get("/api/v1/search?size=1").await;
+    let id = any.json["hits"][0]["id"].as_str().unwrap().to_string();
+    let answer = get(&format!("/api/v1/documents/{id}/related?size=3")).await;
+    assert_eq!(answer.status, 200, "{}", answer.json);
+    assert_eq!(answer.json["id"], id.as_str());
+    for relation in ["cites", "cited_by", "similar"] {
+        let list = answer.json[relation].as_array().unwrap();
+        assert!(list.len() <= 3, "{relation}");
+        assert!(list
+            .iter()
+            .all(|d| d["id"] != id.as_str() && d["title"].is_string()));
+    }
+    assert!(answer.json["cited_by_total"].is_u64());
+    assert!(!answer.json["similar"].as_array().unwrap().is_empty());
+    assert_error(
+        &get("/api/v1/documents/nope/related").await,
+        404,
+        "not_found",
+    );
+    assert_error(
+        &get(&format!("/api/v1/documents/{id}/related?size=0")).await,
+        400,
+        "invalid_parameter",
+    );
+    assert_error(
+        &get(&format!("/api/v1/documents/{id}/related?size=21")).await,
+        400,
+        "invalid_parameter",
+    );
+}
