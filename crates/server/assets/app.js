@@ -44,6 +44,11 @@
     docBody: $("doc-body"),
     docCited: $("doc-cited"),
     docCitedList: $("doc-cited-list"),
+    docCitedBy: $("doc-cited-by"),
+    docCitedByHeading: $("doc-cited-by-heading"),
+    docCitedByList: $("doc-cited-by-list"),
+    docSimilar: $("doc-similar"),
+    docSimilarList: $("doc-similar-list"),
   };
 
   // Facet lists the user expanded ("显示全部"), and category nodes opened or closed.
@@ -475,11 +480,14 @@
     ui.docTitle.textContent = "正在加载…";
     ui.docMeta.replaceChildren();
     ui.docBody.replaceChildren();
-    show(ui.docCited, false);
+    for (const section of [ui.docCited, ui.docCitedBy, ui.docSimilar]) show(section, false);
     show(ui.docError, false);
+    const path = "/api/v1/documents/" + encodeURIComponent(state.doc);
+    // Related documents are extra: if they cannot be had, the document still shows.
+    const related = api(path + "/related?size=10", signal).catch(() => null);
     let doc;
     try {
-      doc = await api("/api/v1/documents/" + encodeURIComponent(state.doc), signal);
+      doc = await api(path, signal);
     } catch (error) {
       if (error.name === "AbortError") return false;
       ui.docTitle.textContent = "无法显示文件";
@@ -517,14 +525,36 @@
       return el("h" + Math.min(6, heading[1].length + 1), { className: "doc-heading", text: heading[2] });
     }));
     if (!paragraphs.length) ui.docBody.append(el("p", { className: "empty", text: "（本文件没有正文）" }));
-    const cited = doc.cited_doc_numbers || [];
-    if (cited.length) {
-      ui.docCitedList.replaceChildren(...cited.map((number) =>
-        el("li", null, el("a", { href: urlOf({ q: number, category: [], department: [], year: [], sort: "relevance", page: 1, doc: "" }), "data-nav": true, text: number }))));
-      show(ui.docCited, true);
-    }
+    const links = await related;
+    if (signal.aborted) return false;
+    renderRelated(state, doc, links);
     ui.docTitle.focus();
     return true;
+  }
+
+  // A related document: a link to its view, its 文号 and date beside the title.
+  function relatedItem(state, item) {
+    const extra = [item.doc_number, item.publish_date ? formatDate(item.publish_date) : null].filter((x) => x);
+    return el("li", null,
+      el("a", { href: docHref(state, item.id), "data-nav": true, text: item.title }),
+      extra.length ? el("span", { className: "related-meta", text: `（${extra.join("，")}）` }) : null);
+  }
+
+  // Cited 文号: those in the index link to their document, the others to a search for them.
+  function renderRelated(state, doc, links) {
+    const searchFor = (number) => urlOf({ q: number, category: [], department: [], year: [], sort: "relevance", page: 1, doc: "" });
+    const cited = links
+      ? [...links.cites.map((item) => relatedItem(state, item)),
+         ...links.cites_missing.map((number) => el("li", null, el("a", { href: searchFor(number), "data-nav": true, text: number })))]
+      : (doc.cited_doc_numbers || []).map((number) => el("li", null, el("a", { href: searchFor(number), "data-nav": true, text: number })));
+    ui.docCitedList.replaceChildren(...cited);
+    show(ui.docCited, cited.length > 0);
+    if (!links) return;
+    ui.docCitedByList.replaceChildren(...links.cited_by.map((item) => relatedItem(state, item)));
+    ui.docCitedByHeading.textContent = `引用本文件的文件（共 ${links.cited_by_total} 件）`;
+    show(ui.docCitedBy, links.cited_by.length > 0);
+    ui.docSimilarList.replaceChildren(...links.similar.map((item) => relatedItem(state, item)));
+    show(ui.docSimilar, links.similar.length > 0);
   }
 
   async function render(options) {

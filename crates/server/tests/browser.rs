@@ -493,6 +493,32 @@ async fn exercise(client: Client, base: String, index: GongkaiIndex, artifacts: 
         js(&client, "return document.activeElement.id").await,
         "doc-title"
     );
+    // Related documents, as the engine lists them, each linking to its own view.
+    let related = gongkai_search::related::related(&index, &hit.id, 10)
+        .unwrap()
+        .unwrap();
+    let listed = |list: &'static str| {
+        let client = client.clone();
+        async move {
+            let script = format!(
+                "return Array.from(document.querySelectorAll('#{list} a'))
+                    .map(a => new URL(a.href).searchParams.get('doc'))"
+            );
+            serde_json::from_value::<Vec<Option<String>>>(js(&client, &script).await).unwrap()
+        }
+    };
+    let ids_of = |docs: &[gongkai_search::related::RelatedDoc]| -> Vec<Option<String>> {
+        docs.iter().map(|d| Some(d.id.clone())).collect()
+    };
+    assert!(!related.similar.is_empty());
+    assert_eq!(listed("doc-similar-list").await, ids_of(&related.similar));
+    assert_eq!(listed("doc-cited-by-list").await, ids_of(&related.cited_by));
+    let cited = listed("doc-cited-list").await;
+    assert_eq!(
+        cited.len(),
+        related.cites.len() + related.cites_missing.len()
+    );
+    assert_eq!(cited[..related.cites.len()], ids_of(&related.cites)[..]);
     screenshot(&client, &artifacts, "document.png").await;
 
     // Back to the results: the link keeps the search.
