@@ -76,6 +76,8 @@ pub struct ServerSection {
     pub max_result_window: Option<usize>,
     /// Most values one facet returns.
     pub max_facet_values: Option<usize>,
+    /// An aliases file on top of the built-in one (relative to the file's folder).
+    pub aliases: Option<PathBuf>,
     /// Documents to index when the data directory has none (relative to the file's folder).
     pub sample: Option<PathBuf>,
 }
@@ -116,6 +118,7 @@ impl ServerSection {
             max_query_terms: self.max_query_terms.or(lower.max_query_terms),
             max_result_window: self.max_result_window.or(lower.max_result_window),
             max_facet_values: self.max_facet_values.or(lower.max_facet_values),
+            aliases: self.aliases.or(lower.aliases),
             sample: self.sample.or(lower.sample),
         }
     }
@@ -231,6 +234,7 @@ impl ServerSection {
                 rate_limit_per_key,
                 trusted_proxies,
                 limits,
+                aliases_file: self.aliases,
             },
             sample: self.sample.unwrap_or_else(|| PathBuf::from(DEFAULT_SAMPLE)),
         })
@@ -248,9 +252,13 @@ impl Config {
         let mut config: Config = toml::from_str(&text)
             .with_context(|| format!("in configuration {}", path.display()))?;
         if let Some(folder) = path.parent() {
-            for relative in [&mut config.analysis.user_dict, &mut config.server.sample]
-                .into_iter()
-                .flatten()
+            for relative in [
+                &mut config.analysis.user_dict,
+                &mut config.server.sample,
+                &mut config.server.aliases,
+            ]
+            .into_iter()
+            .flatten()
             {
                 if relative.is_relative() {
                     *relative = folder.join(&*relative);

@@ -181,6 +181,10 @@ struct ServeArgs {
     /// Most values one facet returns (`facet_limit`, the facets route) [default: 1000].
     #[arg(long, value_name = "N", env = "GONGKAI_MAX_FACET_VALUES")]
     max_facet_values: Option<usize>,
+    /// An aliases file (`short | full | …` a line) on top of the built-in aliases and
+    /// synonyms; re-read on SIGHUP or POST /api/v1/admin/aliases/reload [default: none].
+    #[arg(long, value_name = "FILE", env = "GONGKAI_ALIASES")]
+    aliases: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -205,6 +209,7 @@ impl ServeArgs {
             max_query_terms: self.max_query_terms,
             max_result_window: self.max_result_window,
             max_facet_values: self.max_facet_values,
+            aliases: self.aliases.clone(),
             sample: self.sample.clone(),
         }
     }
@@ -551,6 +556,12 @@ fn ingest_paths(
 /// `gongkai serve`: archives and indexes the sample when the data directory holds no
 /// documents, then serves until SIGTERM or Ctrl-C.
 fn serve(data: &Path, options: &IndexOptions, settings: config::ServeSettings) -> Result<ExitCode> {
+    if let Some(path) = &settings.server.aliases_file {
+        // Refuse to start on a file that does not parse (a reload keeps the old aliases).
+        gongkai_search::aliases::Aliases::load(Some(path))
+            .map_err(anyhow::Error::msg)
+            .context("aliases")?;
+    }
     let store = open_store(data, options)?;
     // Held while serving: `reindex` and `restore` refuse to replace the index under us.
     let _serving = store.serving_lock()?;

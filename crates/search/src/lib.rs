@@ -5,6 +5,7 @@
 //! It never panics on user input: a bad query is a [`SearchError::Invalid`] with a message meant
 //! for the user.
 
+pub mod aliases;
 pub mod build;
 pub mod facets;
 pub mod highlight;
@@ -146,6 +147,8 @@ pub struct SearchRequest {
     pub highlight: bool,
     /// The service's limits (from its configuration; no client parameter sets them).
     pub limits: Limits,
+    /// Aliases and synonyms to widen query words with (the service's, reloadable).
+    pub aliases: std::sync::Arc<aliases::Aliases>,
 }
 
 impl Default for SearchRequest {
@@ -160,6 +163,7 @@ impl Default for SearchRequest {
             facet_limit: DEFAULT_FACET_LIMIT,
             highlight: true,
             limits: Limits::default(),
+            aliases: aliases::Aliases::builtin(),
         }
     }
 }
@@ -321,6 +325,7 @@ fn prepare(index: &GongkaiIndex, request: &SearchRequest) -> Result<Prepared, Se
         request.limits.query_terms,
     )
     .map_err(|e| SearchError::invalid(e.to_string()))?;
+    let parsed = request.aliases.expand(&parsed);
     let fields = index.fields();
     let text = build::compile_text(fields, index.segmenter(), &request.q, &parsed);
     let filters = build::filter_clauses(fields, &request.filters);

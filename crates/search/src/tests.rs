@@ -5,6 +5,8 @@ use gongkai_index::{GongkaiIndex, IndexOptions};
 use tantivy::collector::Count;
 
 use super::*;
+use crate::aliases::Aliases;
+use std::sync::Arc;
 
 /// The example question of the issue. No document below has 暂停 and 展会 together, so the
 /// strict query finds nothing.
@@ -544,4 +546,41 @@ fn related_documents_by_citation_and_text() {
         .is_none());
     assert!(crate::related::related(&f.index, "a", 0).is_err());
     assert!(crate::related::related(&f.index, "a", 21).is_err());
+}
+
+#[test]
+fn aliases_widen_words_at_query_time() {
+    let f = fixture_of(vec![
+        record(
+            "full",
+            "关于调整办公时间的通知",
+            "经研究，县人民政府办公室自下月起调整办公时间。",
+            "",
+        ),
+        record(
+            "short",
+            "县政府办工作安排",
+            "县政府办本周工作安排如下。",
+            "",
+        ),
+        record("other", "关于医疗保障的通知", "做好医疗保障工作。", ""),
+    ]);
+    let ids = |q: &str, aliases: Arc<Aliases>| {
+        let mut r = request(q);
+        r.aliases = aliases;
+        let mut out: Vec<String> = run(&f, &r).hits.into_iter().map(|h| h.id).collect();
+        out.sort();
+        out
+    };
+    let builtin = Aliases::builtin();
+    assert_eq!(ids("县政府办", builtin.clone()), ["full", "short"]);
+    assert_eq!(ids("县人民政府办公室", builtin.clone()), ["full", "short"]);
+    assert_eq!(ids("医保", builtin.clone()), ["other"]);
+    // Quoted, a phrase means exactly itself.
+    assert_eq!(ids("\"县政府办\"", builtin.clone()), ["short"]);
+    // Without aliases the short form finds only itself.
+    assert_eq!(ids("县政府办", Arc::new(Aliases::empty())), ["short"]);
+    // An operator's group, no reindex.
+    let mine = Arc::new(Aliases::parse(&[("mine", "作息 | 办公时间")]).unwrap());
+    assert_eq!(ids("作息", mine), ["full"]);
 }

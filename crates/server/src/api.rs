@@ -43,7 +43,7 @@ const fn route(method: &'static str, path: &'static str) -> Route {
 /// Every route of the API, in the order [`api_filter`] tries them. The metrics name requests
 /// by these templates, and a test checks that this table, the filters and the OpenAPI
 /// document agree.
-pub const ROUTES: [Route; 14] = [
+pub const ROUTES: [Route; 15] = [
     route("GET", "/healthz"),
     route("GET", "/metrics"),
     route("GET", "/api/v1/openapi.json"),
@@ -58,6 +58,7 @@ pub const ROUTES: [Route; 14] = [
     route("GET", "/api/v1/documents/{id}/related"),
     route("GET", "/api/v1/facets/{field}"),
     route("GET", "/api/v1/admin/archive"),
+    route("POST", "/api/v1/admin/aliases/reload"),
 ];
 
 /// The template in [`ROUTES`] whose path matches `path` (whatever the method), if any.
@@ -122,7 +123,10 @@ pub fn api_filter(state: AppState) -> BoxedFilter<(Response,)> {
         .or(facets_filter(state.clone()))
         .unify()
         .boxed()
-        .or(documents::admin_archive_filter(state))
+        .or(documents::admin_archive_filter(state.clone()))
+        .unify()
+        .boxed()
+        .or(documents::reload_aliases_filter(state))
         .unify()
         .boxed()
 }
@@ -165,6 +169,11 @@ pub(crate) struct Health {
     status: &'static str,
     /// Live documents in the index.
     documents: u64,
+    /// Version of the aliases and synonyms in use (changes when they are reloaded with
+    /// different content).
+    aliases_version: String,
+    /// Alias groups in use.
+    alias_groups: usize,
 }
 
 /// Liveness and the document count. Does no index work, so it answers even when every search
@@ -179,9 +188,12 @@ pub(crate) struct Health {
 pub(crate) async fn healthz_handler(state: AppState) -> Response {
     // Summing segment metadata: no I/O, no need for the blocking pool.
     let documents = state.index().num_docs();
+    let aliases = state.aliases();
     respond(Ok(Health {
         status: "ok",
         documents,
+        aliases_version: aliases.version().to_string(),
+        alias_groups: aliases.len(),
     }))
 }
 
@@ -256,7 +268,8 @@ async fn search(
     pairs: Vec<(String, String)>,
     state: AppState,
 ) -> Result<gongkai_search::SearchResponse, ApiError> {
-    let request = params::search_request_within(&pairs, Scope::Search, state.limits())?;
+    let mut request = params::search_request_within(&pairs, Scope::Search, state.limits())?;
+    request.aliases = state.aliases();
     state
         .run_blocking(move |index| Ok(gongkai_search::search(index, &request)?))
         .await
@@ -395,7 +408,9 @@ async fn facet_values(
         )
     })?;
     let limits = state.limits();
-    let request = params::search_request_within(&params::query_pairs(&raw), Scope::Facets, limits)?;
+    let mut request =
+        params::search_request_within(&params::query_pairs(&raw), Scope::Facets, limits)?;
+    request.aliases = state.aliases();
     state
         .run_blocking(move |index| {
             let (query, _) = gongkai_search::compile(index, &request)?;

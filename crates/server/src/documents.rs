@@ -1080,3 +1080,60 @@ async fn related(
         .await?;
     answer
 }
+
+// ---------------------------------------------------------------------------------------------
+// POST /api/v1/admin/aliases/reload
+
+/// `POST /api/v1/admin/aliases/reload`
+pub(crate) fn reload_aliases_filter(
+    state: AppState,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    warp::path!("api" / "v1" / "admin" / "aliases" / "reload")
+        .and(warp::post())
+        .and(warp::header::headers_cloned())
+        .and(with_state(state))
+        .then(reload_aliases_handler)
+}
+
+/// The aliases now in use.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct AliasesLoaded {
+    /// Their version (a hash of the dictionaries' text).
+    version: String,
+    /// Groups of equivalent forms.
+    groups: usize,
+}
+
+/// Re-reads the aliases and synonyms (the built-in dictionary and the configured `aliases`
+/// file) and uses them from the next request on, without a restart or a reindex (operators;
+/// needs an `admin` key; SIGHUP does the same). A file that does not parse is refused with the
+/// line at fault, and the aliases in use stay.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/aliases/reload",
+    operation_id = "reload_aliases",
+    tag = "operations",
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The aliases now in use", body = AliasesLoaded),
+        (status = 400, description = "The file does not parse (`invalid_aliases`); the old aliases stay", body = ErrorBody),
+        (status = 401, description = "No or an unknown API key (`unauthorized`)", body = ErrorBody),
+        (status = 403, description = "The key lacks the `admin` scope (`insufficient_scope`)", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn reload_aliases_handler(headers: HeaderMap, state: AppState) -> Response {
+    let result = authenticate(&state, &headers, KeyScope::Admin).and_then(|actor| {
+        let aliases = state.reload_aliases().map_err(ApiError::invalid_aliases)?;
+        tracing::info!(
+            actor,
+            version = aliases.version(),
+            groups = aliases.len(),
+            "aliases reloaded"
+        );
+        Ok(AliasesLoaded {
+            version: aliases.version().to_string(),
+            groups: aliases.len(),
+        })
+    });
+    respond(result)
+}

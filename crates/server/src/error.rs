@@ -156,6 +156,11 @@ impl ApiError {
         )
     }
 
+    /// 400 `invalid_aliases`: the aliases file does not parse; the old aliases stay in use.
+    pub fn invalid_aliases(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_aliases", message)
+    }
+
     /// 503 `overloaded`: no search slot within the deadline, or the deadline passed.
     pub fn overloaded() -> ApiError {
         ApiError::new(

@@ -81,6 +81,9 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Query length and terms, paging depth and facet values a request may ask for.
     pub limits: gongkai_search::Limits,
+    /// An aliases file added to the built-in dictionary, re-read on SIGHUP and by
+    /// `POST /api/v1/admin/aliases/reload`.
+    pub aliases_file: Option<std::path::PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -108,6 +111,7 @@ impl Default for ServerConfig {
             }),
             trusted_proxies: Vec::new(),
             limits: gongkai_search::Limits::default(),
+            aliases_file: None,
         }
     }
 }
@@ -239,6 +243,28 @@ pub async fn run(
             }
         })
     };
+    // SIGHUP re-reads the aliases file (the old dictionary stays when the new one is bad).
+    #[cfg(unix)]
+    let hangup = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            use tokio::signal::unix::{signal, SignalKind};
+            let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+                tracing::warn!("cannot listen for SIGHUP: reload aliases through the admin route");
+                return;
+            };
+            while hangups.recv().await.is_some() {
+                match state.reload_aliases() {
+                    Ok(aliases) => tracing::info!(
+                        version = aliases.version(),
+                        groups = aliases.len(),
+                        "aliases reloaded (SIGHUP)"
+                    ),
+                    Err(error) => tracing::error!("aliases not reloaded: {error}"),
+                }
+            }
+        })
+    };
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -279,6 +305,8 @@ pub async fn run(
         });
     }
     forget.abort();
+    #[cfg(unix)]
+    hangup.abort();
     drop(listener);
     tokio::select! {
         () = graceful.shutdown() => {}

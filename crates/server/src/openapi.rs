@@ -43,6 +43,7 @@ use crate::api;
         crate::documents::version_handler,
         crate::documents::original_handler,
         crate::documents::related_handler,
+        crate::documents::reload_aliases_handler,
         api::facets_handler,
         crate::documents::admin_archive_handler,
     ),

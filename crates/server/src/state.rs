@@ -14,6 +14,7 @@ use gongkai_archive::keys::KeyStore;
 use gongkai_index::GongkaiIndex;
 use gongkai_ingest::store::WriteSession;
 use gongkai_ingest::Store;
+use gongkai_search::aliases::Aliases;
 use tokio::sync::Semaphore;
 
 use crate::error::ApiError;
@@ -38,6 +39,8 @@ struct Inner {
     max_body_bytes: u64,
     max_write_bytes: u64,
     limits: gongkai_search::Limits,
+    aliases: std::sync::RwLock<Arc<Aliases>>,
+    aliases_file: Option<std::path::PathBuf>,
     cors_origins: Vec<String>,
     metrics: Metrics,
     limiters: Limiters,
@@ -60,6 +63,18 @@ impl AppState {
                 max_body_bytes: config.max_body_bytes,
                 max_write_bytes: config.max_write_bytes,
                 limits: config.limits,
+                aliases: std::sync::RwLock::new(
+                    match Aliases::load(config.aliases_file.as_deref()) {
+                        Ok(aliases) => Arc::new(aliases),
+                        Err(error) => {
+                            tracing::error!(
+                                "aliases file not loaded, built-in aliases only: {error}"
+                            );
+                            Aliases::builtin()
+                        }
+                    },
+                ),
+                aliases_file: config.aliases_file.clone(),
                 cors_origins: config.cors_origins.clone(),
                 metrics: Metrics::new(),
                 limiters: Limiters::new(
@@ -69,6 +84,27 @@ impl AppState {
                 ),
             }),
         }
+    }
+
+    /// The aliases and synonyms in use.
+    pub fn aliases(&self) -> Arc<Aliases> {
+        self.inner
+            .aliases
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Re-reads the aliases (the built-in dictionary and the configured file) and uses them
+    /// from the next request on; on error the old ones stay.
+    pub fn reload_aliases(&self) -> Result<Arc<Aliases>, String> {
+        let fresh = Arc::new(Aliases::load(self.inner.aliases_file.as_deref())?);
+        *self
+            .inner
+            .aliases
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh.clone();
+        Ok(fresh)
     }
 
     /// What one request may cost (query length and terms, paging depth, facet values).

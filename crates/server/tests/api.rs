@@ -433,7 +433,12 @@ async fn healthz() {
     assert_eq!(answer.status, 200);
     assert_eq!(
         answer.json,
-        serde_json::json!({"status": "ok", "documents": SAMPLE.index().num_docs()})
+        serde_json::json!({
+            "status": "ok",
+            "documents": SAMPLE.index().num_docs(),
+            "aliases_version": gongkai_search::aliases::Aliases::builtin().version(),
+            "alias_groups": gongkai_search::aliases::Aliases::builtin().len(),
+        })
     );
 }
 

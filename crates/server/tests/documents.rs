@@ -488,3 +488,77 @@ async fn oversized_writes_are_refused() {
         (413, "payload_too_large")
     );
 }
+
+#[tokio::test]
+async fn aliases_apply_at_query_time_and_reload_without_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("aliases.txt");
+    std::fs::write(&file, "作息 | 办公时间\n").unwrap();
+    let f = fixture_with(ServerConfig {
+        aliases_file: Some(file.clone()),
+        ..ServerConfig::default()
+    });
+    let body = serde_json::to_vec(&json!([record(
+        "hours",
+        "关于调整冬季办公时间的通知",
+        "自十一月起调整办公时间。"
+    )]))
+    .unwrap();
+    let put = call(post(Some(&f.write_key), "application/json", body), &f.state).await;
+    assert_eq!(put.status, 200, "{}", put.json());
+    let health = |state: AppState| async move {
+        let answer = call(get("/healthz"), &state).await;
+        assert_eq!(answer.status, 200);
+        answer.json()
+    };
+    let first = health(f.state.clone()).await;
+    let version = first["aliases_version"].as_str().unwrap().to_string();
+    assert!(first["alias_groups"].as_u64().unwrap() > 30);
+    assert_eq!(total(&f.state, "作息").await, 1);
+    assert_eq!(
+        total(&f.state, "\"作息\"").await,
+        0,
+        "a quoted phrase is only itself"
+    );
+
+    // The file changes: nothing until it is reloaded, by an admin only.
+    std::fs::write(&file, "作息 | 上班时间\n").unwrap();
+    assert_eq!(total(&f.state, "作息").await, 1);
+    let reload = |key: Option<String>| {
+        let mut request = warp::test::request()
+            .method("POST")
+            .path("/api/v1/admin/aliases/reload");
+        if let Some(key) = key {
+            request = request.header("authorization", format!("Bearer {key}"));
+        }
+        request
+    };
+    assert_eq!(call(reload(None), &f.state).await.status, 401);
+    let writer = call(reload(Some(f.write_key.clone())), &f.state).await;
+    assert_eq!(
+        (writer.status, writer.code().as_str()),
+        (403, "insufficient_scope")
+    );
+    let done = call(reload(Some(f.admin_key.clone())), &f.state).await;
+    assert_eq!(done.status, 200, "{}", done.json());
+    let reloaded = done.json()["version"].as_str().unwrap().to_string();
+    assert_ne!(reloaded, version);
+    assert_eq!(total(&f.state, "作息").await, 0);
+    assert_eq!(
+        health(f.state.clone()).await["aliases_version"],
+        reloaded.as_str()
+    );
+
+    // A file that does not parse is refused with its line; the aliases in use stay.
+    std::fs::write(&file, "作息 | 上班时间\n只有一个\n").unwrap();
+    let bad = call(reload(Some(f.admin_key.clone())), &f.state).await;
+    assert_eq!((bad.status, bad.code().as_str()), (400, "invalid_aliases"));
+    assert!(bad.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("line 2"));
+    assert_eq!(
+        health(f.state.clone()).await["aliases_version"],
+        reloaded.as_str()
+    );
+}
